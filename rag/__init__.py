@@ -1,0 +1,14 @@
+"""Cited answers over a corpus of news articles. This is the public API."""
+
+from .core import Index
+from .errors import (IndexBusyError, IndexMismatchError, IndexNotFoundError, InputError, LLMError, ModelError,
+                     RagError, SettingsError, SourceError)
+from .settings import Settings
+from .types import Answer, Article, Chunk, Citation, IndexReport, Passage, Removal, Skipped
+
+__all__ = [
+    "Index", "Settings",
+    "Answer", "Article", "Chunk", "Citation", "IndexReport", "Passage", "Removal", "Skipped",
+    "RagError", "InputError", "SettingsError", "SourceError", "IndexNotFoundError", "IndexMismatchError",
+    "IndexBusyError", "ModelError", "LLMError",
+]

@@ -1,0 +1,190 @@
+"""Answer: an extractive answer, built from the retrieved sentences themselves, with citations.
+
+Every sentence of the retrieved passages is scored against the question: the cosine of its vector
+with the question's, mixed with how much of the question's weight (IDF of its terms) it contains.
+The best sentence comes first; a few more follow when they score close to it. A sentence that says
+the same as one already chosen (another outlet's copy) is not repeated: its source is cited beside
+the first, `[1][3]`. Each citation is the exact sentence span in its article.
+
+The evidence is the best sentence's score, less a penalty for the share of the question's words
+that appear nowhere in the index ("funeral" in a corpus that never mentions one). When the
+evidence is weak, or the question names a person, place or number the corpus never mentions, the
+answer says the articles don't hold it (`grounded=False`, no citations) rather than quoting the
+nearest sentence. LLM answers live in `llm.py`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from .chunk import sentence_spans
+from .embed import Embedder
+from .retrieve import Hits
+from .settings import Settings
+from .store import Store
+from .terms import terms
+from .types import Answer, Citation, Passage
+
+NOT_FOUND = "The indexed articles don't answer this question."
+SAME_FACT = 0.88  # cosine above which two sentences state the same fact
+SAME_FACT_SHARED = 0.75  # ... or above which they do when they also share a run of five words
+CLOSE_TO_BEST = 0.85  # a further sentence joins the answer when it scores this close to the best
+UNSEEN_PENALTY = 0.3  # evidence lost when every word of the question is unknown to the index
+
+
+@dataclass(frozen=True)
+class Sentence:
+    passage: Passage
+    start: int  # offsets in the article
+    end: int
+    text: str
+
+
+class SentenceCache:
+    """Sentence vectors by text, so that repeated questions over the same passages embed nothing."""
+
+    def __init__(self, size: int = 20000) -> None:
+        self.size = size
+        self._d: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def encode(self, embedder: Embedder, texts: list[str]) -> np.ndarray:
+        todo = [t for t in dict.fromkeys(texts) if t not in self._d]
+        if todo:
+            for t, v in zip(todo, embedder.encode(todo)):
+                self._d[t] = v
+                if len(self._d) > self.size:
+                    self._d.popitem(last=False)
+        out = np.stack([self._d[t] for t in texts]) if texts else np.zeros((0, embedder.dim), np.float32)
+        for t in texts:
+            self._d.move_to_end(t)
+        return out
+
+
+def sentences_of(passages: list[Passage]) -> list[Sentence]:
+    """Sentences of the passages, each once (overlapping chunks share sentences)."""
+    out, seen = [], set()
+    for p in passages:
+        for a, b in sentence_spans(p.text):
+            key = (p.doc_id, p.start + a)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(Sentence(p, p.start + a, p.start + b, p.text[a:b]))
+    return out
+
+
+def missing_names(question: str, store: Store) -> list[str]:
+    """Names and numbers in the question that no indexed passage contains."""
+    words = re.findall(r"[\w’'.-]+", question)
+    wanted = {}
+    for i, w in enumerate(words):
+        w = w.strip(".’'-")
+        if not w:
+            continue
+        is_name = (w[0].isupper() and i > 0) or (w.isupper() and len(w) > 1)
+        if is_name or any(c.isdigit() for c in w):
+            for t in terms(w):
+                wanted.setdefault(t, w)
+    if not wanted:
+        return []
+    df = store.doc_freqs(wanted)
+    return [wanted[t] for t in wanted if df.get(t, 0) == 0]
+
+
+def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedder, settings: Settings,
+                      *, cache: SentenceCache | None = None) -> Answer:
+    """The answer from the retrieved sentences, cited; or NOT_FOUND when they don't hold it."""
+    passages = hits.passages
+    if not passages:
+        return Answer(question, NOT_FOUND, "extractive", False, "No passage in the index matches this question.")
+    missing = missing_names(question, store)
+    if missing:
+        names = ", ".join(f"“{m}”" for m in missing[:3])
+        return Answer(question, NOT_FOUND, "extractive", False, f"The indexed articles never mention {names}.",
+                      passages=tuple(passages))
+    sents = [s for s in sentences_of(passages) if len(s.text.split()) >= 4]
+    if not sents:
+        return Answer(question, NOT_FOUND, "extractive", False, "The matching passages hold no full sentences.",
+                      passages=tuple(passages))
+    vecs = (cache or SentenceCache()).encode(embedder, [s.text for s in sents])  # (n, dim)
+    cos = vecs @ hits.qvec
+    coverage = _coverage(hits.qterms, [s.text for s in sents], store)
+    score = 0.65 * cos + 0.35 * coverage
+    order = [int(i) for i in np.argsort(-score, kind="stable")]
+    best = float(score[order[0]])
+    if best - UNSEEN_PENALTY * unseen_share(hits.qterms, store) < settings.ground_threshold:
+        return Answer(question, NOT_FOUND, "extractive", False,
+                      "The closest passages don't answer this question closely enough.", passages=tuple(passages))
+
+    chosen: list[list[int]] = []  # each: [sentence index, then same-fact sentences from other outlets]
+    for i in order:
+        if float(score[i]) < CLOSE_TO_BEST * best and chosen:
+            break
+        same = next((g for g in chosen if _same_fact(sents[g[0]].text, sents[i].text, float(vecs[g[0]] @ vecs[i]))), None)
+        if same is not None:
+            if all(sents[j].passage.doc_id != sents[i].passage.doc_id for j in same):
+                same.append(i)
+            continue
+        if len(chosen) < settings.max_answer_sentences:
+            chosen.append([i])
+
+    citations: list[Citation] = []
+    parts = []
+    for group in chosen:
+        marks = []
+        for i in group:
+            s = sents[i]
+            n = len(citations) + 1
+            citations.append(Citation(
+                n=n, doc_id=s.passage.doc_id, title=s.passage.title, source=s.passage.source,
+                chunk_id=s.passage.chunk_id, start=s.start, end=s.end, text=s.text, passage=s.passage.text,
+                passage_start=s.passage.start, passage_end=s.passage.end, url=s.passage.url, date=s.passage.date,
+            ))
+            marks.append(f"[{n}]")
+        parts.append(f"{sents[group[0]].text} {''.join(marks)}")
+    return Answer(question, " ".join(parts), "extractive", True, "", tuple(citations), tuple(passages))
+
+
+def _same_fact(a: str, b: str, cos: float) -> bool:
+    """Two sentences state one fact: near-identical meaning, or close meaning and shared wording
+    (a quote or wire copy repeated by another outlet)."""
+    if cos >= SAME_FACT:
+        return True
+    if cos < SAME_FACT_SHARED:
+        return False
+    return bool(_shingles(a) & _shingles(b))
+
+
+def _shingles(text: str, n: int = 5) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.lower())
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def unseen_share(qterms: list[str], store: Store) -> float:
+    """Share of the question's distinct terms that no indexed passage contains."""
+    uniq = set(qterms)
+    if not uniq:
+        return 0.0
+    df = store.doc_freqs(uniq)
+    return sum(1 for t in uniq if df[t] == 0) / len(uniq)
+
+
+def _coverage(qterms: list[str], texts: list[str], store: Store) -> np.ndarray:
+    """Share of the question's IDF weight that each text contains, 0..1."""
+    uniq = list(dict.fromkeys(qterms))
+    if not uniq:
+        return np.zeros(len(texts), dtype=np.float32)
+    n = max(store.count_chunks(), 1)
+    df = store.doc_freqs(uniq)
+    idf = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in uniq}
+    total = sum(idf.values())
+    out = np.zeros(len(texts), dtype=np.float32)
+    for i, t in enumerate(texts):
+        have = set(terms(t))
+        out[i] = sum(w for term, w in idf.items() if term in have) / total
+    return out

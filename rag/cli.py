@@ -1,0 +1,165 @@
+"""The `rag` command: index, search, ask. A thin face over `rag.Index`.
+
+Library errors become one line on stderr and exit code 2; `--json` prints what programs read.
+A QUERY or QUESTION of `-` reads one per line from stdin and prints one JSON object per line,
+loading the model once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+from pathlib import Path
+from typing import Sequence
+
+from .errors import RagError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not argparse's usage block
+        self.exit(2, f"rag: error: {message} (see `rag --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="rag", description="Cited answers over a corpus of news articles.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--index-dir", type=Path, help="index folder (default: $RAG_INDEX_DIR, else index/)")
+        sp.add_argument("--json", action="store_true", help="print JSON")
+
+    sp = sub.add_parser("index", help="add new and changed articles to the index, drop removed ones")
+    sp.add_argument("paths", nargs="*", type=Path, help="folders, files or .jsonl (default: what was indexed before)")
+    sp.add_argument("--rebuild", action="store_true", help="build the index from scratch (atomically)")
+    common(sp)
+
+    sp = sub.add_parser("search", help="the passages that best match QUERY")
+    sp.add_argument("query", help="the query, or - to read one per line from stdin")
+    sp.add_argument("-k", type=int, default=None, help="number of passages (default 5)")
+    sp.add_argument("--source", action="append", default=[], help="only this source (repeatable)")
+    sp.add_argument("--doc", action="append", default=[], help="only this document id (repeatable)")
+    common(sp)
+
+    sp = sub.add_parser("ask", help="a cited answer to QUESTION")
+    sp.add_argument("question", help="the question, or - to read one per line from stdin")
+    sp.add_argument("-k", type=int, default=None, help="number of passages to answer from (default 5)")
+    sp.add_argument("--source", action="append", default=[], help="only this source (repeatable)")
+    sp.add_argument("--doc", action="append", default=[], help="only this document id (repeatable)")
+    sp.add_argument("--mode", choices=["auto", "extractive"], default=None, help="auto uses the LLM when configured")
+    common(sp)
+
+    sp = sub.add_parser("stats", help="what the index holds")
+    common(sp)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except RagError as e:
+        print(f"rag: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rag: interrupted; the index is as it was before this run", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as e:  # never a traceback for people; RAG_DEBUG=1 shows it
+        if os.environ.get("RAG_DEBUG"):
+            raise
+        print(f"rag: internal error: {type(e).__name__}: {e} (set RAG_DEBUG=1 for details)", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .core import Index
+    from .settings import Settings
+
+    settings = Settings.load(index_dir=args.index_dir, **({"answer_mode": args.mode} if getattr(args, "mode", None) else {}))
+    if args.command == "index":
+        idx = Index(settings)
+        report = idx.update(args.paths, rebuild=args.rebuild,
+                            on_skip=lambda s: print(f"rag: warning: skipped {s.path}: {s.reason}", file=sys.stderr))
+        if args.json:
+            _print_json(report.to_dict())
+        else:
+            print(f"added {report.added}, updated {report.updated}, removed {report.removed}, "
+                  f"unchanged {report.unchanged}; embedded {report.chunks_embedded} chunks; "
+                  f"index holds {report.documents_total} documents, {report.chunks_total} chunks")
+            if report.cleaned:
+                print("cleaned: " + ", ".join(f"{k} {v}" for k, v in report.cleaned.items()))
+        return 0
+
+    idx = Index(settings)
+    idx.store  # fail early (no index, other model) before reading stdin
+    if args.command == "stats":
+        stats = idx.stats()
+        stats["sources"] = dict(idx.sources())
+        if args.json:
+            _print_json(stats)
+        else:
+            print(f"{stats['documents']} documents, {stats['chunks']} chunks in {stats['index_dir']} (model {stats['model']})")
+        return 0
+
+    text = args.query if args.command == "search" else args.question
+    one = (lambda q: _search_json(idx, q, args)) if args.command == "search" else (lambda q: _ask_json(idx, q, args))
+    if text == "-":
+        failed = 0
+        for line in sys.stdin:
+            line = line.rstrip("\n")
+            if not line.strip():
+                continue
+            try:
+                _print_json(one(line), indent=None)
+            except RagError as e:
+                failed += 1
+                key = "query" if args.command == "search" else "question"
+                _print_json({key: line, "error": str(e)}, indent=None)
+            sys.stdout.flush()
+        return 2 if failed else 0
+    result = one(text)
+    if args.json:
+        _print_json(result)
+    elif args.command == "search":
+        _print_passages(result)
+    else:
+        _print_answer(result)
+    return 0
+
+
+def _search_json(idx, query: str, args: argparse.Namespace) -> dict:
+    passages = idx.search(query, args.k, sources=args.source, doc_ids=args.doc)
+    return {"query": query, "passages": [p.to_dict() for p in passages]}
+
+
+def _ask_json(idx, question: str, args: argparse.Namespace) -> dict:
+    return idx.ask(question, args.k, sources=args.source, doc_ids=args.doc).to_dict()
+
+
+def _print_json(obj: dict, indent: int | None = 2) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=indent))
+
+
+def _print_passages(result: dict) -> None:
+    if not result["passages"]:
+        print("no matching passages")
+    for p in result["passages"]:
+        print(f"{p['rank']}. {p['title']} — {p['source']} [{p['doc_id']} {p['start']}:{p['end']}] score {p['score']:.3f}")
+        print(textwrap.indent(textwrap.fill(p["text"], 96), "   "))
+
+
+def _print_answer(result: dict) -> None:
+    print(textwrap.fill(result["answer"], 100))
+    if result["notice"]:
+        print(f"\n({result['notice']})")
+    if result["citations"]:
+        print("\nSources:")
+        for c in result["citations"]:
+            print(f"[{c['n']}] {c['title']} — {c['source']} [{c['doc_id']} {c['start']}:{c['end']}]")
+            print(textwrap.indent(textwrap.fill(f"“{c['text']}”", 96), "    "))

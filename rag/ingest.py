@@ -1,0 +1,345 @@
+"""Ingest: read articles from folders, files and JSON Lines into cleaned `Article`s.
+
+Plain text and Markdown take the first non-empty line as the title; HTML takes the article element
+(or the body without navigation, headers, footers, scripts and forms) and its title and metadata;
+JSON Lines give one article per line. A file's document id is its stem, a record's is its `id`.
+Files that cannot be read as text are reported as `Skipped`, never fatal; the rest is read lazily,
+one article at a time, so a folder of any size streams through.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .clean import clean, normalize
+from .errors import SourceError
+from .types import Article, Skipped
+
+TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+# A first line longer than this is the article's lead sentence, not a headline: it stays in the text.
+MAX_TITLE_WORDS = 30
+
+
+def check_paths(paths: Iterable[Path]) -> list[Path]:
+    """Fail early, before anything is changed, when a path to index does not exist."""
+    checked = []
+    for p in paths:
+        p = Path(p)
+        if not p.exists():
+            raise SourceError(f"{p}: no such file or folder; check the path to index")
+        if not os.access(p, os.R_OK):
+            raise SourceError(f"{p}: permission denied; make it readable or leave it out")
+        checked.append(p)
+    return checked
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files under `paths`, recursively, in a stable order; hidden files and folders are skipped."""
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith("."):
+                        yield Path(root) / name
+        else:
+            yield p
+
+
+def read_articles(paths: Iterable[Path], *, max_file_bytes: int = 20_000_000) -> Iterator[Article | Skipped]:
+    """Every article under `paths`, or a `Skipped` saying why a file (or JSONL line) was not read."""
+    for path in iter_files(paths):
+        suffix = path.suffix.lower()
+        if suffix not in SUPPORTED:
+            yield Skipped(str(path), f"unsupported file type {suffix or '(none)'}; use .txt, .md, .html or .jsonl")
+            continue
+        try:
+            size = path.stat().st_size
+        except OSError as e:
+            yield Skipped(str(path), f"cannot read: {e.strerror or e}")
+            continue
+        if suffix in JSONL_SUFFIXES:
+            yield from read_jsonl(path, max_record_bytes=max_file_bytes)
+            continue
+        if size == 0:
+            yield Skipped(str(path), "empty file")
+            continue
+        if size > max_file_bytes:
+            yield Skipped(str(path), f"file is {size:,} bytes, over the {max_file_bytes:,}-byte limit (RAG_MAX_FILE_BYTES)")
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            yield Skipped(str(path), f"cannot read: {e.strerror or e}")
+            continue
+        text = decode(data)
+        if text is None:
+            yield Skipped(str(path), "not a text file (binary or undecodable)")
+            continue
+        if suffix in HTML_SUFFIXES:
+            article = parse_html(text, doc_id=path.stem, origin=str(path))
+        else:
+            article = parse_text(text, doc_id=path.stem, origin=str(path), markdown=suffix in {".md", ".markdown"})
+        if not article.text.strip():
+            yield Skipped(str(path), "no article text left after cleaning")
+        else:
+            yield article
+
+
+def decode(data: bytes) -> str | None:
+    """Bytes to text: UTF-8 (with or without BOM), UTF-16 with a BOM, else cp1252 / Latin-1.
+
+    Returns None for binary data: NUL bytes, or mostly control characters once decoded.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            return None
+    if b"\x00" in data[:8192]:
+        return None
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    sample = text[:20000]
+    bad = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if sample and bad / len(sample) > 0.01:
+        return None
+    return text
+
+
+def parse_text(text: str, *, doc_id: str, origin: str = "", markdown: bool = False, source: str = "") -> Article:
+    """A plain-text or Markdown article: the first non-empty line is the title."""
+    text = normalize(text)
+    if markdown:
+        text = _strip_markdown(text)
+    lines = text.split("\n")
+    first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+    title, body = "", text
+    if first is not None:
+        title = " ".join(lines[first].split())
+        if len(title.split()) <= MAX_TITLE_WORDS:
+            body = "\n".join(lines[first + 1 :])
+        else:  # a lead sentence, not a headline: keep it in the text, shorten it for display
+            title = _shorten(title)
+    cleaned = clean(body, title=title)
+    return Article(
+        doc_id=doc_id,
+        title=title,
+        text=cleaned.text,
+        source=source or cleaned.source or Path(origin).name,
+        origin=origin,
+        removed=cleaned.removed,
+    )
+
+
+def read_jsonl(path: Path, *, max_record_bytes: int = 20_000_000) -> Iterator[Article | Skipped]:
+    """One article per line: `{"id", "title", "text", "url"?, "date"?, "source"?}`; bad lines are
+    reported by number and the rest is read."""
+    seen: set[str] = set()
+    try:
+        fh = path.open("rb")
+    except OSError as e:
+        yield Skipped(str(path), f"cannot read: {e.strerror or e}")
+        return
+    with fh:
+        for lineno, raw in enumerate(fh, 1):
+            where = f"{path}:{lineno}"
+            if not raw.strip():
+                continue
+            if len(raw) > max_record_bytes:
+                yield Skipped(where, f"record is over the {max_record_bytes:,}-byte limit")
+                continue
+            line = decode(raw)
+            try:
+                rec = json.loads(line) if line is not None else None
+            except json.JSONDecodeError as e:
+                yield Skipped(where, f"not valid JSON ({e.msg} at column {e.colno})")
+                continue
+            if not isinstance(rec, dict):
+                yield Skipped(where, 'not a JSON object; expected {"id", "title", "text", ...}')
+                continue
+            doc_id, text = rec.get("id"), rec.get("text")
+            if doc_id is None or str(doc_id).strip() == "" or isinstance(doc_id, (dict, list)):
+                yield Skipped(where, 'missing "id"')
+                continue
+            if not isinstance(text, str) or not text.strip():
+                yield Skipped(where, 'missing or empty "text"')
+                continue
+            doc_id = str(doc_id).strip()
+            if doc_id in seen:
+                yield Skipped(where, f"duplicate id {doc_id!r} in this file; the first one is kept")
+                continue
+            seen.add(doc_id)
+            title = rec.get("title")
+            title = " ".join(normalize(title).split()) if isinstance(title, str) else ""
+            cleaned = clean(text, title=title)
+            if not cleaned.text.strip():
+                yield Skipped(where, "no article text left after cleaning")
+                continue
+            yield Article(
+                doc_id=doc_id,
+                title=title or _shorten(cleaned.text.split("\n")[0]),
+                text=cleaned.text,
+                source=_field(rec, "source") or cleaned.source or path.name,
+                url=_field(rec, "url"),
+                date=_field(rec, "date"),
+                origin=f"{path}#{lineno}",
+                removed=cleaned.removed,
+            )
+
+
+def parse_html(html: str, *, doc_id: str, origin: str = "") -> Article:
+    """An HTML page: the article's text and title, not the page chrome around it."""
+    parser = _ArticleParser()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception:  # html.parser is lenient, but a broken page must not stop the run
+        pass
+    meta = parser.meta
+    title = meta.get("og:title") or parser.h1 or parser.title
+    title = " ".join(normalize(title).split())
+    body = parser.text()
+    cleaned = clean(body, title=title)
+    return Article(
+        doc_id=doc_id,
+        title=title or _shorten(cleaned.text.split("\n")[0]),
+        text=cleaned.text,
+        source=meta.get("og:site_name") or cleaned.source or Path(origin).name,
+        url=meta.get("og:url") or meta.get("canonical", ""),
+        date=meta.get("article:published_time") or meta.get("date") or parser.time,
+        origin=origin,
+        removed=cleaned.removed,
+    )
+
+
+class _ArticleParser(HTMLParser):
+    """Collects text by block, preferring <article> (else <main>, else <body>), skipping chrome."""
+
+    SKIP = {"script", "style", "noscript", "nav", "header", "footer", "aside", "form", "button", "svg",
+            "iframe", "template", "select", "figure", "figcaption"}
+    BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "main",
+             "blockquote", "tr", "pre", "ul", "ol", "table", "dd", "dt"}
+    VOID = {"br", "img", "meta", "link", "input", "hr", "source", "wbr", "area", "base", "col", "embed"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.meta: dict[str, str] = {}
+        self.title = self.h1 = self.time = ""
+        self._skip = 0
+        self._stack: list[str] = []
+        self._parts: dict[str, list[str]] = {"article": [], "main": [], "body": []}
+        self._in = {"article": 0, "main": 0, "body": 0}
+        self._in_title = self._in_h1 = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k.lower(): (v or "") for k, v in attrs}
+        if tag == "meta":
+            key = (a.get("property") or a.get("name") or "").lower()
+            if key and a.get("content") and key not in self.meta:
+                self.meta[key] = a["content"].strip()
+            return
+        if tag == "link" and "canonical" in a.get("rel", "").lower():
+            self.meta.setdefault("canonical", a.get("href", ""))
+            return
+        if tag == "time" and a.get("datetime") and not self.time:
+            self.time = a["datetime"]
+        if tag in self.VOID:
+            if tag == "br":
+                self._newline()
+            return
+        self._stack.append(tag)
+        if tag in self.SKIP or _hidden_chrome(a):
+            self._skip += 1
+            self._stack[-1] = "!" + tag
+        if tag in self._in:
+            self._in[tag] += 1
+        if tag == "title":
+            self._in_title = True
+        if tag == "h1":
+            self._in_h1 = True
+        if tag in self.BLOCK:
+            self._newline()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.VOID:
+            return
+        # Pop to the matching open tag; a stray end tag closes nothing.
+        for j in range(len(self._stack) - 1, -1, -1):
+            if self._stack[j].lstrip("!") == tag:
+                for t in self._stack[j:]:
+                    if t.startswith("!"):
+                        self._skip -= 1
+                    name = t.lstrip("!")
+                    if name in self._in:
+                        self._in[name] -= 1
+                del self._stack[j:]
+                break
+        if tag == "title":
+            self._in_title = False
+        if tag == "h1":
+            self._in_h1 = False
+        if tag in self.BLOCK:
+            self._newline()
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+            return
+        if self._skip:
+            return
+        if self._in_h1 and not self.h1:
+            self.h1 = data.strip()
+        for name in self._parts:
+            if self._in[name] or (name == "body" and not any(self._in.values())):
+                self._parts[name].append(data)
+
+    def _newline(self) -> None:
+        for parts in self._parts.values():
+            parts.append("\n")
+
+    def text(self) -> str:
+        for name in ("article", "main", "body"):
+            t = "".join(self._parts[name])
+            if t.strip():
+                return re.sub(r"[ \t]+", " ", t)
+        return ""
+
+
+def _hidden_chrome(attrs: dict[str, str]) -> bool:
+    """Class or id names that mark sharing widgets, comments, related links and the like."""
+    names = f"{attrs.get('class', '')} {attrs.get('id', '')}".lower()
+    if attrs.get("aria-hidden") == "true" or "hidden" in attrs:
+        return True
+    return bool(re.search(r"\b(?:comments?|share|social|related|newsletter|promo|advert|ad-|cookie|subscribe|byline-bio|author-bio|breadcrumb|sidebar|menu|nav)\b", names))
+
+
+def _strip_markdown(text: str) -> str:
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)  # images
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)  # links keep their words
+    text = re.sub(r"(?m)^\s{0,3}(?:#{1,6}\s+|>\s?)", "", text)
+    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
+    return text
+
+
+def _shorten(s: str, words: int = 14) -> str:
+    parts = s.split()
+    return s if len(parts) <= words else " ".join(parts[:words]) + " …"
+
+
+def _field(rec: dict, name: str) -> str:
+    v = rec.get(name)
+    return " ".join(str(v).split()) if isinstance(v, (str, int, float)) and str(v).strip() else ""

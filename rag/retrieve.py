@@ -1,0 +1,121 @@
+"""Retrieve: hybrid search, dense (FAISS) and lexical (BM25) fused, near-duplicates folded.
+
+Each retriever brings its top `candidates`; every candidate then gets both scores (its stored
+vector against the query, its BM25 score for the query terms, 0 when it holds none), each score
+is min-max normalised over the candidates, and the two are mixed with `dense_weight`. Exact scores
+for the whole candidate set, rather than ranks, keep a strong lexical match (a name, a number) from
+being outvoted by rank position alone. A passage whose vector is almost the same as a better one's
+(the same wire copy in two outlets) is dropped so the top k stays varied.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from .embed import Embedder
+from .errors import InputError
+from .settings import Settings
+from .store import Store
+from .terms import terms
+from .types import Passage
+
+
+def clean_query(text: object, *, max_chars: int, what: str = "question") -> str:
+    """The query as it will be searched, or an InputError saying what is wrong with it."""
+    if not isinstance(text, str):
+        raise InputError(f"the {what} must be text")
+    text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
+    text = " ".join(text.split())
+    if not text:
+        raise InputError(f"the {what} is empty; type a {what}")
+    if len(text) > max_chars:
+        raise InputError(
+            f"the {what} is {len(text):,} characters; the limit is {max_chars:,} (RAG_MAX_QUESTION_CHARS): shorten it"
+        )
+    if not re.search(r"\w", text):
+        raise InputError(f"the {what} has no words in it; type a {what}")
+    return text
+
+
+@dataclass(frozen=True)
+class Hits:
+    """Retrieval results with what answering needs next: the query vector and the passage vectors."""
+
+    passages: list[Passage]
+    qvec: np.ndarray  # (dim,) float32
+    vectors: np.ndarray  # (len(passages), dim) float32
+    qterms: list[str]
+
+
+def search(
+    store: Store,
+    embedder: Embedder,
+    query: str,
+    settings: Settings,
+    *,
+    k: int | None = None,
+    sources: Sequence[str] = (),
+    doc_ids: Sequence[str] = (),
+) -> Hits:
+    """The top `k` passages for `query`, best first."""
+    k = settings.k if k is None else k
+    if not 1 <= k <= 100:
+        raise InputError(f"k is {k}; ask for 1 to 100 passages")
+    qvec = embedder.encode_query(query)
+    qterms = terms(query)
+    empty = Hits([], qvec, np.zeros((0, qvec.shape[0]), dtype=np.float32), qterms)
+    allowed = None
+    if sources or doc_ids:
+        allowed = store.allowed_ids(sources=list(sources), doc_ids=list(doc_ids))
+        if len(allowed) == 0:
+            return empty
+    n = max(settings.candidates, 4 * k)
+    d_ids, _ = store.dense_search(qvec, n, allowed)
+    lex = store.lexical_search(qterms, n, allowed)
+    cand = list(dict.fromkeys([int(i) for i in d_ids] + [i for i, _ in lex]))
+    if not cand:
+        return empty
+    vecs = store.vectors(cand)  # (c, dim)
+    dense = vecs @ qvec  # (c,)
+    lex_scores = dict(lex)
+    missing = [i for i in cand if i not in lex_scores]
+    if missing and lex:
+        lex_scores.update(store.lexical_scores(qterms, missing))
+    lexical = np.array([lex_scores.get(i, 0.0) for i in cand], dtype=np.float32)
+    fused = settings.dense_weight * _minmax(dense) + (1 - settings.dense_weight) * _minmax(lexical)
+    order = np.argsort(-fused, kind="stable")
+
+    chosen: list[int] = []
+    for j in order:
+        if chosen and float(np.max(vecs[chosen] @ vecs[j])) >= settings.dedupe_threshold:
+            continue
+        chosen.append(int(j))
+        if len(chosen) == k:
+            break
+    rows = store.chunk_rows([cand[j] for j in chosen])
+    passages, kept = [], []
+    for j in chosen:
+        row = rows.get(cand[j])
+        if row is None:  # deleted by a writer since this generation was read
+            continue
+        kept.append(j)
+        passages.append(
+            Passage(
+                rank=len(passages) + 1, score=float(fused[j]), doc_id=row.doc_id, title=row.title,
+                source=row.source, chunk_id=row.id, start=row.start, end=row.end, text=row.text,
+                url=row.url, date=row.date, dense_score=float(dense[j]), lexical_score=float(lexical[j]),
+            )
+        )
+    return Hits(passages, qvec, vecs[kept], qterms)
+
+
+def _minmax(x: np.ndarray) -> np.ndarray:
+    lo, hi = float(x.min()), float(x.max())
+    if hi - lo < 1e-9:
+        return np.ones_like(x) if hi > 0 else np.zeros_like(x)
+    return (x - lo) / (hi - lo)

@@ -1,0 +1,112 @@
+"""One settings object for the whole pipeline: defaults, then `RAG_*` environment variables, then flags.
+
+Build it once at the edge (CLI, app, HTTP server, a test) and pass it down; no module reads the
+environment on its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+from .errors import SettingsError
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the pipeline; `Settings.load()` applies the environment and overrides."""
+
+    index_dir: Path = Path("index")
+    # Embedding: a sentence-transformers name or a local path. The default is shipped in a package.
+    model: str = DEFAULT_MODEL
+    device: str = "cpu"
+    batch_size: int = 32
+    # Chunking: token budget (tiktoken) and overlap; the embedder's own limit is enforced on top.
+    encoding: str = "cl100k_base"
+    chunk_tokens: int = 160
+    chunk_overlap: int = 40
+    # Retrieval: how many passages, how many candidates each retriever brings, how they are fused.
+    k: int = 5
+    candidates: int = 50
+    dense_weight: float = 0.5
+    dedupe_threshold: float = 0.95
+    # Answering: below this evidence score the corpus is taken not to hold the answer.
+    ground_threshold: float = 0.37
+    max_answer_sentences: int = 3
+    answer_mode: Literal["auto", "extractive"] = "auto"
+    # LLM (any OpenAI-compatible server); no base URL means extractive answers only.
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_timeout: float = 30.0
+    llm_context_tokens: int = 3000
+    # Limits on input, so that one bad file or request cannot exhaust the machine.
+    max_file_bytes: int = 20_000_000
+    max_question_chars: int = 2000
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
+        """Defaults, then `RAG_<FIELD>` variables from `env` (default: os.environ), then `overrides`.
+
+        >>> Settings.load(env={"RAG_K": "8"}).k
+        8
+        """
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            raw = env.get(f"RAG_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = _coerce(f.name, raw, cls.__dataclass_fields__[f.name].default)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "index_dir" in values:
+            values["index_dir"] = Path(values["index_dir"])
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def replace(self, **changes: Any) -> "Settings":
+        """A copy with some fields changed (None values are ignored)."""
+        changed = dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+        changed.validate()
+        return changed
+
+    def validate(self) -> None:
+        if self.chunk_tokens < 16:
+            raise SettingsError(f"chunk_tokens is {self.chunk_tokens}; use 16 or more (RAG_CHUNK_TOKENS)")
+        if not 0 <= self.chunk_overlap < self.chunk_tokens:
+            raise SettingsError(
+                f"chunk_overlap is {self.chunk_overlap}; use 0 up to chunk_tokens-1 ({self.chunk_tokens - 1})"
+            )
+        if self.k < 1 or self.k > 100:
+            raise SettingsError(f"k is {self.k}; use a number of passages from 1 to 100")
+        if not 0.0 <= self.dense_weight <= 1.0:
+            raise SettingsError(f"dense_weight is {self.dense_weight}; use a number from 0 to 1")
+        if self.answer_mode not in ("auto", "extractive"):
+            raise SettingsError(f"answer_mode is {self.answer_mode!r}; use 'auto' or 'extractive'")
+        if self.llm_timeout <= 0:
+            raise SettingsError(f"llm_timeout is {self.llm_timeout}; use a positive number of seconds")
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_base_url) and self.answer_mode == "auto"
+
+
+def _coerce(name: str, raw: str, default: Any) -> Any:
+    try:
+        if isinstance(default, bool):
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+    except ValueError:
+        raise SettingsError(f"RAG_{name.upper()}={raw!r} is not a number; fix or unset it") from None
+    return raw

@@ -1,0 +1,474 @@
+"""Store: the index folder on disk.
+
+- `CURRENT` names the live SQLite file. SQLite holds the manifest, the documents (cleaned text and
+  metadata), the chunks (offsets and text) and the lexical index (FTS5 over `terms.terms`, BM25).
+- `<db>.g<generation>.faiss` holds the dense vectors (chunk id = FAISS id) of one generation.
+
+Writes are atomic. An update writes the next generation's FAISS file first, then commits SQLite
+(which records the generation), then deletes the old FAISS file; a rebuild writes a new SQLite file
+and switches `CURRENT` last. A crash at any moment leaves a complete previous (or next) state, and
+stale files are swept by the next writer. One writer at a time: a lock file; readers never lock.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import secrets
+import sqlite3
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
+
+from .errors import IndexBusyError, IndexMismatchError, IndexNotFoundError
+from .terms import terms
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+LOCK = ".lock"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents(
+    doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT NOT NULL, url TEXT NOT NULL,
+    date TEXT NOT NULL, origin TEXT NOT NULL, hash TEXT NOT NULL, text TEXT NOT NULL,
+    removed TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS documents_origin ON documents(origin);
+CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
+CREATE TABLE IF NOT EXISTS chunks(
+    id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, ord INTEGER NOT NULL, start INTEGER NOT NULL,
+    end INTEGER NOT NULL, hash TEXT NOT NULL, text TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS roots(path TEXT PRIMARY KEY);
+CREATE VIRTUAL TABLE IF NOT EXISTS lexical USING fts5(terms, content='', tokenize='unicode61 remove_diacritics 0');
+CREATE VIRTUAL TABLE IF NOT EXISTS lexical_vocab USING fts5vocab(lexical, 'row');
+"""
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    id: int
+    doc_id: str
+    ord: int
+    start: int
+    end: int
+    text: str
+    title: str
+    source: str
+    url: str
+    date: str
+
+
+def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
+    uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
+    conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None, timeout=30)
+    if not readonly:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+def _live_db(root: Path) -> Path | None:
+    try:
+        name = (root / CURRENT).read_text().strip()
+    except FileNotFoundError:
+        return None
+    path = root / name
+    return path if name and path.exists() else None
+
+
+def _faiss_path(db: Path, generation: int) -> Path:
+    return db.with_name(f"{db.stem}.g{generation}.faiss")
+
+
+def _fsync_replace(tmp: Path, target: Path) -> None:
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+    dfd = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+
+
+def _write_text_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text)
+    _fsync_replace(tmp, path)
+
+
+def same_model(a: str, b: str) -> bool:
+    norm = lambda m: m.removeprefix("sentence-transformers/")  # noqa: E731
+    return norm(a) == norm(b)
+
+
+class Store:
+    """A read view of one generation of the index; `refresh()` follows newer generations."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._lock = threading.RLock()
+        self._open()
+
+    def _open(self) -> None:
+        import faiss
+
+        for _attempt in range(5):
+            db = _live_db(self.root)
+            if db is None:
+                raise IndexNotFoundError(
+                    f"no index in {self.root}; build one with `rag index PATHS --index-dir {self.root}`"
+                )
+            conn = _connect(db, readonly=True)
+            try:
+                meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+                generation = int(meta["generation"])
+                index = faiss.read_index(str(_faiss_path(db, generation)))
+            except (FileNotFoundError, RuntimeError, KeyError, sqlite3.DatabaseError):
+                conn.close()
+                continue  # a writer moved on between our reads; look again
+            self.db, self.conn, self.generation, self.dense = db, conn, generation, index
+            self.manifest = json.loads(meta["manifest"])
+            if self.manifest.get("format_version") != FORMAT_VERSION:
+                raise IndexMismatchError(
+                    f"index in {self.root} has format {self.manifest.get('format_version')}, this version "
+                    f"reads {FORMAT_VERSION}: rebuild it with `rag index --rebuild`"
+                )
+            return
+        raise IndexNotFoundError(f"index in {self.root} is incomplete or changing; run `rag index` to repair it")
+
+    def refresh(self) -> bool:
+        """Re-open when a writer has committed a newer generation; True if it did."""
+        with self._lock:
+            db = _live_db(self.root)
+            try:
+                gen = int(self.conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
+            except sqlite3.DatabaseError:
+                gen = -1
+            if db == self.db and gen == self.generation:
+                return False
+            old = self.conn
+            self._open()
+            old.close()
+            return True
+
+    def check_model(self, model: str, dim: int | None = None) -> None:
+        built = self.manifest.get("model", "")
+        if not same_model(built, model) or (dim is not None and self.manifest.get("dim") != dim):
+            raise IndexMismatchError(
+                f"index in {self.root} was built with model {built!r}, settings say {model!r}: "
+                f"set RAG_MODEL={built} or rebuild with `rag index --rebuild`"
+            )
+
+    # -- reads -------------------------------------------------------------------------------
+    def _rows(self, sql: str, args: Sequence = ()) -> list[tuple]:
+        with self._lock:
+            return self.conn.execute(sql, args).fetchall()
+
+    def count_chunks(self) -> int:
+        return int(self.dense.ntotal)
+
+    def count_documents(self) -> int:
+        return int(self._rows("SELECT count(*) FROM documents")[0][0])
+
+    def dense_search(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top `n` chunk ids by inner product with `qvec` (dim,), optionally only among `allowed`."""
+        import faiss
+
+        if self.dense.ntotal == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        n = min(n, self.dense.ntotal)
+        params = None
+        if allowed is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
+        scores, ids = self.dense.search(qvec.reshape(1, -1).astype(np.float32), n, params=params)
+        keep = ids[0] >= 0
+        return ids[0][keep], scores[0][keep]
+
+    def vectors(self, ids: Sequence[int]) -> np.ndarray:
+        """(len(ids), dim) float32, the stored vectors of these chunks."""
+        if len(ids) == 0:
+            return np.zeros((0, self.dense.d), dtype=np.float32)
+        return self.dense.reconstruct_batch(np.asarray(ids, dtype=np.int64))
+
+    def lexical_search(self, qterms: Sequence[str], n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top `n` (chunk id, BM25 score) for the query terms."""
+        match = _match_expr(qterms)
+        if not match:
+            return []
+        sql = "SELECT rowid, -bm25(lexical) FROM lexical WHERE lexical MATCH ?"
+        args: list = [match]
+        if allowed is not None:
+            sql += f" AND rowid IN ({','.join(str(int(i)) for i in allowed)})"
+        sql += " ORDER BY bm25(lexical) LIMIT ?"
+        args.append(n)
+        return [(int(i), float(s)) for i, s in self._rows(sql, args)]
+
+    def lexical_scores(self, qterms: Sequence[str], ids: Iterable[int]) -> dict[int, float]:
+        """BM25 scores of given chunks (absent: no query term in the chunk)."""
+        match = _match_expr(qterms)
+        ids = [int(i) for i in ids]
+        if not match or not ids:
+            return {}
+        sql = f"SELECT rowid, -bm25(lexical) FROM lexical WHERE lexical MATCH ? AND rowid IN ({','.join(map(str, ids))})"
+        return {int(i): float(s) for i, s in self._rows(sql, [match])}
+
+    def doc_freqs(self, qterms: Iterable[str]) -> dict[str, int]:
+        """How many chunks hold each term."""
+        qterms = sorted(set(qterms))
+        if not qterms:
+            return {}
+        rows = self._rows(
+            f"SELECT term, doc FROM lexical_vocab WHERE term IN ({','.join('?' * len(qterms))})", qterms
+        )
+        found = {t: int(d) for t, d in rows}
+        return {t: found.get(t, 0) for t in qterms}
+
+    def chunk_rows(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
+        if len(ids) == 0:
+            return {}
+        rows = self._rows(
+            "SELECT c.id, c.doc_id, c.ord, c.start, c.end, c.text, d.title, d.source, d.url, d.date "
+            f"FROM chunks c JOIN documents d USING(doc_id) WHERE c.id IN ({','.join(str(int(i)) for i in ids)})"
+        )
+        return {r[0]: ChunkRow(*r) for r in rows}
+
+    def allowed_ids(self, *, sources: Sequence[str] = (), doc_ids: Sequence[str] = ()) -> np.ndarray:
+        """Chunk ids of the documents matching the filters (any of the sources, any of the ids)."""
+        clauses, args = [], []
+        if sources:
+            clauses.append(f"d.source IN ({','.join('?' * len(sources))})")
+            args.extend(sources)
+        if doc_ids:
+            clauses.append(f"d.doc_id IN ({','.join('?' * len(doc_ids))})")
+            args.extend(doc_ids)
+        rows = self._rows(
+            f"SELECT c.id FROM chunks c JOIN documents d USING(doc_id) WHERE {' AND '.join(clauses)}", args
+        )
+        return np.array([r[0] for r in rows], dtype=np.int64)
+
+    def sources(self) -> list[tuple[str, int]]:
+        """(source, number of documents), most documents first."""
+        return [(s, int(n)) for s, n in self._rows(
+            "SELECT source, count(*) FROM documents GROUP BY source ORDER BY count(*) DESC, source")]
+
+    def documents(self, limit: int = 1000) -> list[dict]:
+        rows = self._rows("SELECT doc_id, title, source, url, date FROM documents ORDER BY doc_id LIMIT ?", [limit])
+        return [dict(zip(("doc_id", "title", "source", "url", "date"), r)) for r in rows]
+
+    def document(self, doc_id: str) -> dict | None:
+        rows = self._rows(
+            "SELECT doc_id, title, source, url, date, origin, text, removed FROM documents WHERE doc_id=?", [doc_id]
+        )
+        if not rows:
+            return None
+        d = dict(zip(("doc_id", "title", "source", "url", "date", "origin", "text", "removed"), rows[0]))
+        d["removed"] = json.loads(d["removed"])
+        return d
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
+
+
+def _match_expr(qterms: Sequence[str]) -> str:
+    uniq = list(dict.fromkeys(t for t in qterms if t))
+    return " OR ".join(f'"{t}"' for t in uniq)
+
+
+class Writer:
+    """One update of the index, all or nothing. Use `Writer.open(...)` as a context manager."""
+
+    def __init__(self, root: Path, manifest: dict, *, rebuild: bool) -> None:
+        import faiss
+
+        self.root = root
+        self.manifest = manifest
+        old_db = _live_db(root)
+        self.rebuild = rebuild or old_db is None
+        self.old_db = old_db
+        self._sweep()
+        if self.rebuild:
+            self.db = root / f"store-{secrets.token_hex(4)}.sqlite"
+            self.conn = _connect(self.db, readonly=False)
+            self.conn.executescript(SCHEMA)
+            self.generation = 0
+            self.dense = faiss.IndexIDMap2(faiss.IndexFlatIP(int(manifest["dim"])))
+        else:
+            self.db = old_db
+            self.conn = _connect(self.db, readonly=False)
+            meta = dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
+            built = json.loads(meta["manifest"])
+            if built != manifest:
+                diff = ", ".join(
+                    f"{k}: index has {built.get(k)!r}, settings say {manifest.get(k)!r}"
+                    for k in sorted(set(built) | set(manifest)) if built.get(k) != manifest.get(k)
+                )
+                self.conn.close()
+                raise IndexMismatchError(
+                    f"index in {root} was built with other settings ({diff}): rebuild it with "
+                    "`rag index --rebuild`, or change the settings back"
+                )
+            self.generation = int(meta["generation"])
+            self.dense = faiss.read_index(str(_faiss_path(self.db, self.generation)))
+        self.conn.execute("BEGIN IMMEDIATE")
+        self.roots: set[str] = {r for (r,) in self.conn.execute("SELECT path FROM roots")}
+
+    @classmethod
+    @contextmanager
+    def open(cls, root: Path, manifest: dict, *, rebuild: bool = False) -> Iterator["Writer"]:
+        root = Path(root)
+        root.mkdir(parents=True, exist_ok=True)
+        lock_fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(lock_fd)
+            raise IndexBusyError(
+                f"another process is writing to the index in {root}; wait for it to finish, then run again"
+            ) from None
+        writer = None
+        try:
+            writer = cls(root, manifest, rebuild=rebuild)
+            yield writer
+        finally:
+            if writer is not None:
+                writer._abort()
+            fcntl.flock(lock_fd, fcntl.LOCK_UN)
+            os.close(lock_fd)
+
+    # -- what the index holds ------------------------------------------------------------------
+    def doc_hash(self, doc_id: str) -> str | None:
+        row = self.conn.execute("SELECT hash FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def chunk_hashes(self, doc_id: str) -> dict[str, int]:
+        """Embedding-input hash -> chunk id, for reusing vectors of unchanged chunks."""
+        return {h: i for i, h in self.conn.execute("SELECT id, hash FROM chunks WHERE doc_id=?", (doc_id,))}
+
+    def reconstruct(self, ids: Sequence[int]) -> np.ndarray:
+        return self.dense.reconstruct_batch(np.asarray(ids, dtype=np.int64))
+
+    def docs_from(self, roots: Iterable[Path]) -> Iterator[str]:
+        """Documents read from under these paths (a folder, a file, or a JSONL file's records)."""
+        for root in roots:
+            r = str(root)
+            for (doc_id,) in self.conn.execute(
+                "SELECT doc_id FROM documents WHERE origin = ? OR origin LIKE ? ESCAPE '\\' OR origin LIKE ? ESCAPE '\\'",
+                (r, _like_escape(r) + "#%", _like_escape(r.rstrip("/")) + "/%"),
+            ):
+                yield doc_id
+
+    def count_chunks(self) -> int:
+        return int(self.dense.ntotal)
+
+    def count_documents(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM documents").fetchone()[0])
+
+    # -- changes -------------------------------------------------------------------------------
+    def delete(self, doc_id: str) -> None:
+        rows = self.conn.execute("SELECT id, text FROM chunks WHERE doc_id=?", (doc_id,)).fetchall()
+        for cid, text in rows:
+            self.conn.execute(
+                "INSERT INTO lexical(lexical, rowid, terms) VALUES('delete', ?, ?)", (cid, " ".join(terms(text)))
+            )
+        if rows:
+            self.dense.remove_ids(np.array([r[0] for r in rows], dtype=np.int64))
+        self.conn.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+        self.conn.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
+
+    def put(self, article, doc_hash: str, chunks: Sequence, chunk_hashes: Sequence[str], vectors: np.ndarray) -> None:
+        """Replace the document `article.doc_id` with these chunks and (n, dim) float32 vectors."""
+        self.delete(article.doc_id)
+        self.conn.execute(
+            "INSERT INTO documents(doc_id, title, source, url, date, origin, hash, text, removed) VALUES(?,?,?,?,?,?,?,?,?)",
+            (article.doc_id, article.title, article.source, article.url, article.date, article.origin, doc_hash,
+             article.text, json.dumps([[r.rule, r.text] for r in article.removed], ensure_ascii=False)),
+        )
+        ids = []
+        for ch, h in zip(chunks, chunk_hashes):
+            cur = self.conn.execute(
+                "INSERT INTO chunks(doc_id, ord, start, end, hash, text) VALUES(?,?,?,?,?,?)",
+                (ch.doc_id, ch.ord, ch.start, ch.end, h, ch.text),
+            )
+            cid = cur.lastrowid
+            ids.append(cid)
+            self.conn.execute("INSERT INTO lexical(rowid, terms) VALUES(?, ?)", (cid, " ".join(terms(ch.text))))
+        if ids:
+            self.dense.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.array(ids, dtype=np.int64))
+
+    def set_roots(self, roots: Iterable[Path]) -> None:
+        for r in roots:
+            self.conn.execute("INSERT OR IGNORE INTO roots(path) VALUES(?)", (str(r),))
+
+    def commit(self) -> None:
+        """Make the update live, atomically; see the module docstring for the order of writes."""
+        import faiss
+
+        gen = self.generation + 1
+        target = _faiss_path(self.db, gen)
+        tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
+        faiss.write_index(self.dense, str(tmp))
+        _fsync_replace(tmp, target)
+        self.conn.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES('manifest', ?), ('generation', ?)",
+            (json.dumps(self.manifest, sort_keys=True), str(gen)),
+        )
+        self.conn.execute("COMMIT")
+        if self.rebuild:
+            _write_text_atomic(self.root / CURRENT, self.db.name)
+        self.generation = gen
+        _write_text_atomic(
+            self.root / MANIFEST,
+            json.dumps({**self.manifest, "generation": gen, "database": self.db.name}, indent=2, sort_keys=True) + "\n",
+        )
+        self.conn.close()
+        self.conn = None
+        self._sweep()
+
+    def _abort(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            self.conn.close()
+            self.conn = None
+            if self.rebuild and self.db != _live_db(self.root):
+                for p in self.root.glob(f"{self.db.stem}*"):
+                    p.unlink(missing_ok=True)
+
+    def _sweep(self) -> None:
+        """Delete files no live state refers to: old generations, abandoned rebuilds, temp files."""
+        live = _live_db(self.root)
+        keep = set()
+        if live is not None:
+            keep.add(live.name)
+            keep.update({live.name + "-wal", live.name + "-shm"})
+            try:
+                conn = _connect(live, readonly=True)
+                gen = int(conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
+                conn.close()
+                keep.add(_faiss_path(live, gen).name)
+            except (sqlite3.DatabaseError, TypeError):
+                return
+        current = getattr(self, "db", None)
+        for p in self.root.iterdir():
+            name = p.name
+            if name in keep or name in (CURRENT, MANIFEST, LOCK) or not p.is_file():
+                continue
+            if current is not None and self.conn is not None and name.startswith(current.stem):
+                continue  # the database this writer is building
+            if name.startswith("store-") or (name.startswith(".") and ".tmp" in name):
+                p.unlink(missing_ok=True)
+
+
+def _like_escape(s: str) -> str:
+    return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

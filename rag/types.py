@@ -1,0 +1,134 @@
+"""Plain data types that pass between the stages. All offsets are character offsets into
+`Article.text` (the cleaned text), so `article.text[chunk.start:chunk.end] == chunk.text` and a
+citation's `start:end` is the exact cited sentence."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A piece of the raw document that cleaning dropped, and the rule that dropped it."""
+
+    rule: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Article:
+    doc_id: str
+    title: str
+    text: str  # cleaned article text; every offset points into it
+    source: str = ""  # outlet when known, else the file name
+    url: str = ""
+    date: str = ""
+    origin: str = ""  # where it was read from: a file path, or "path#line" for JSON Lines
+    removed: tuple[Removal, ...] = ()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    doc_id: str
+    ord: int  # position of the chunk within its article
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its article's metadata."""
+
+    rank: int
+    score: float
+    doc_id: str
+    title: str
+    source: str
+    chunk_id: int
+    start: int
+    end: int
+    text: str
+    url: str = ""
+    date: str = ""
+    dense_score: float = 0.0
+    lexical_score: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["score"] = round(self.score, 6)
+        d["dense_score"] = round(self.dense_score, 6)
+        d["lexical_score"] = round(self.lexical_score, 6)
+        return d
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One cited sentence: `text` is verbatim `article.text[start:end]`, inside `passage`."""
+
+    n: int
+    doc_id: str
+    title: str
+    source: str
+    chunk_id: int
+    start: int
+    end: int
+    text: str
+    passage: str
+    passage_start: int = 0
+    passage_end: int = 0
+    url: str = ""
+    date: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    mode: Literal["extractive", "llm"]
+    grounded: bool
+    notice: str = ""
+    citations: tuple[Citation, ...] = ()
+    passages: tuple[Passage, ...] = field(default=(), compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "mode": self.mode,
+            "grounded": self.grounded,
+            "notice": self.notice,
+            "citations": [c.to_dict() for c in self.citations],
+        }
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An input that was not indexed, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class IndexReport:
+    """What one `rag index` run did. `removed` counts documents, `cleaned` counts dropped boilerplate."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    chunks_embedded: int = 0
+    chunks_total: int = 0
+    documents_total: int = 0
+    cleaned: dict[str, int] = field(default_factory=dict)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["skipped"] = [asdict(s) for s in self.skipped]
+        return d

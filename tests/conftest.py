@@ -1,0 +1,61 @@
+"""Shared fixtures: the real model, loaded once; the bundled corpus indexed once per session.
+
+Every test writes under its own temporary folder; RAG_* variables from the developer's shell are
+cleared so that no test reads or touches a real index.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+for _k in [k for k in os.environ if k.startswith("RAG_")]:
+    del os.environ[_k]
+
+import pytest  # noqa: E402
+
+from rag import Index, Settings  # noqa: E402
+from rag.embed import Embedder  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    s = Settings.load()
+    return Embedder(s.model, device=s.device, batch_size=s.batch_size)
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory, embedder) -> Index:
+    """The five seed articles, indexed once; tests must not modify it (copy it with `index_copy`)."""
+    d = tmp_path_factory.mktemp("seed-index")
+    settings = Settings.load(index_dir=d / "index")
+    idx = Index(settings, embedder=embedder)
+    idx.update([CORPUS])
+    return idx
+
+
+@pytest.fixture
+def corpus_copy(tmp_path) -> Path:
+    """A private copy of the bundled corpus that a test may edit."""
+    dst = tmp_path / "corpus"
+    shutil.copytree(CORPUS, dst)
+    return dst
+
+
+@pytest.fixture
+def new_index(tmp_path, embedder):
+    """A factory for an empty index in this test's folder."""
+
+    def make(**overrides) -> Index:
+        return Index(Settings.load(index_dir=tmp_path / "index", **overrides), embedder=embedder)
+
+    return make

@@ -1,0 +1,82 @@
+"""Sentence splitting and token-aware chunking, with offsets that always round-trip."""
+
+from hypothesis import given, settings as hsettings, strategies as st
+
+from rag.chunk import chunk_article, get_encoding, sentence_spans
+from rag.ingest import read_articles
+from rag.types import Article
+
+from conftest import CORPUS
+
+ENC = get_encoding("cl100k_base")
+
+
+def count(s: str) -> int:
+    return len(ENC.encode(s, disallowed_special=()))
+
+
+def test_tiktoken_encoding_loads_offline_with_known_ids():
+    assert ENC.encode("hello world") == [15339, 1917]
+
+
+def test_sentences_respect_abbreviations_initials_and_quotes():
+    t = ("The U.S. early on Friday killed Gen. Qassem Soleimani. Sen. J. Smith said “It is bad.” "
+         "The group is estimated to have 20,000 members. It was No. 2 in Iran.\nNew paragraph")
+    assert [t[a:b] for a, b in sentence_spans(t)] == [
+        "The U.S. early on Friday killed Gen. Qassem Soleimani.",
+        "Sen. J. Smith said “It is bad.”",
+        "The group is estimated to have 20,000 members.",
+        "It was No. 2 in Iran.",
+        "New paragraph",
+    ]
+
+
+def test_us_before_a_new_sentence_splits():
+    t = "It was designated a terror group by the U.S. The group has members."
+    assert [t[a:b] for a, b in sentence_spans(t)] == ["It was designated a terror group by the U.S.", "The group has members."]
+
+
+def _chunks(text, tokens=40, overlap=10, fits=None):
+    art = Article(doc_id="d", title="T", text=text)
+    return chunk_article(art, chunk_tokens=tokens, chunk_overlap=overlap, count_tokens=count, fits=fits)
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=1500),
+       st.integers(16, 80), st.integers(0, 15))
+def test_chunk_offsets_round_trip_on_any_text(text, tokens, overlap):
+    chunks = _chunks(text, tokens, overlap)
+    for c in chunks:
+        assert text[c.start:c.end] == c.text
+        assert c.text.strip() == c.text and c.text
+    # every non-space character is in some chunk
+    covered = set()
+    for c in chunks:
+        covered.update(range(c.start, c.end))
+    assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
+
+
+def test_seed_chunks_fit_budget_model_limit_and_overlap(embedder):
+    overlapping = 0
+    for art in read_articles([CORPUS]):
+        chunks = chunk_article(art, chunk_tokens=160, chunk_overlap=40, count_tokens=count, fits=embedder.fits)
+        assert len(chunks) >= 2
+        for c in chunks:
+            assert art.text[c.start:c.end] == c.text
+            assert embedder.fits(f"{art.title}\n{c.text}")
+        for a, b in zip(chunks, chunks[1:]):
+            assert b.start > a.start
+            # consecutive chunks share whole sentences (when the last one fits the overlap budget)
+            # or meet with nothing but white space between them
+            assert b.start < a.end or not art.text[a.end:b.start].strip()
+            overlapping += b.start < a.end
+            if b.start < a.end:
+                assert count(art.text[b.start:a.end]) <= 40
+    assert overlapping >= 5
+
+
+def test_an_overlong_sentence_is_cut_to_fit_the_model(embedder):
+    text = " ".join(["supercalifragilistic"] * 400) + "."
+    chunks = _chunks(text, tokens=1000, overlap=0, fits=embedder.fits)
+    assert len(chunks) > 1
+    assert all(embedder.fits(c.text) and text[c.start:c.end] == c.text for c in chunks)

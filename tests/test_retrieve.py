@@ -1,0 +1,72 @@
+"""Hybrid retrieval on the seed corpus: the right article on top, fusion at least as good as either part."""
+
+import json
+
+import pytest
+
+from rag import InputError
+from rag.retrieve import search
+
+from conftest import DATA
+
+QA = [json.loads(line) for line in (DATA / "seed_qa.jsonl").read_text().splitlines()]
+ANSWERABLE = [q for q in QA if q["answerable"]]
+
+
+@pytest.mark.parametrize("case", ANSWERABLE, ids=lambda c: c["question"][:40])
+def test_right_article_in_top_3(seed_index, case):
+    top = [p.doc_id for p in seed_index.search(case["question"], k=3)]
+    assert set(top) & set(case["gold_doc_ids"]), top
+
+
+def _mrr(idx, weight):
+    s = idx.settings.replace(dense_weight=weight)
+    total = 0.0
+    for case in ANSWERABLE:
+        ps = search(idx.store, idx.embedder, case["question"], s, k=5).passages
+        ranks = [i for i, p in enumerate(ps, 1) if p.doc_id in case["gold_doc_ids"]]
+        total += 1 / ranks[0] if ranks else 0
+    return total / len(ANSWERABLE)
+
+
+def test_fusion_is_not_worse_than_dense_or_lexical_alone(seed_index):
+    fused, dense, lexical = (_mrr(seed_index, w) for w in (seed_index.settings.dense_weight, 1.0, 0.0))
+    assert fused >= max(dense, lexical) - 1e-9, (fused, dense, lexical)
+
+
+def test_passages_carry_offsets_into_their_article(seed_index):
+    for p in seed_index.search("Quds Force members", k=5):
+        doc = seed_index.store.document(p.doc_id)
+        assert doc["text"][p.start:p.end] == p.text
+        assert p.rank >= 1 and p.title == doc["title"]
+
+
+def test_near_duplicate_passages_do_not_crowd_the_top_k(new_index, tmp_path):
+    from conftest import CORPUS
+
+    (tmp_path / "c").mkdir()
+    src = (CORPUS / "001_4b0d695ee80dd377.txt").read_text()
+    for name in ("wire_a", "wire_b", "wire_c"):  # the same wire copy in three outlets
+        (tmp_path / "c" / f"{name}.txt").write_text(src)
+    for f in CORPUS.glob("00[0234]*.txt"):
+        (tmp_path / "c" / f.name).write_text(f.read_text())
+    idx = new_index()
+    idx.update([tmp_path / "c"])
+    top = idx.search("How many members does the Quds Force have?", k=5)
+    texts = [p.text for p in top]
+    assert len(texts) == len(set(texts)), "identical passages in the top k"
+    assert len({p.doc_id for p in top}) >= 3
+
+
+def test_filters_by_source_and_document(seed_index):
+    ps = seed_index.search("Soleimani", k=5, doc_ids=["003_7981376c6a996797"])
+    assert ps and {p.doc_id for p in ps} == {"003_7981376c6a996797"}
+    ps = seed_index.search("Soleimani", k=5, sources=["The Moscow Times"])
+    assert ps and {p.source for p in ps} == {"The Moscow Times"}
+    assert seed_index.search("Soleimani", sources=["Nobody"]) == []
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "\x00\x01", "?!", "x" * 5000])
+def test_bad_queries_raise_input_errors(seed_index, bad):
+    with pytest.raises(InputError):
+        seed_index.search(bad)
