@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE=1
 export GRADIO_ANALYTICS_ENABLED=False
 export TOKENIZERS_PARALLELISM=false
 # pip on these machines lists every local index it looks in; keep its output to what matters.
-PIP_QUIET := 2>&1 | grep -v -e "is ignored: it is neither" || true
+PIP_QUIET := 2>&1 | { grep -v -e "is ignored: it is neither" || true; }
 
 .PHONY: run test install browser clean
 
