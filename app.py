@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 for _k, _v in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
@@ -42,9 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     try:
         settings = Settings.load(index_dir=args.index_dir)
-        idx = open_index(settings)
-        from rag.http import build_app
-
+        with ThreadPoolExecutor(1) as pool:
+            opening = pool.submit(open_index, settings)
+            from rag.http import build_app  # imports gradio while the model loads: a faster cold start
+            import gradio  # noqa: F401
+            idx = opening.result()
         app = build_app(idx, settings)
     except RagError as e:
         print(f"rag: error: {e}", file=sys.stderr)

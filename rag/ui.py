@@ -92,7 +92,7 @@ def build_ui(index: Index, settings: Settings) -> gr.Blocks:
                         source_filter := gr.Dropdown(choices=_source_choices(index), multiselect=True,
                                                      label="Only these sources", value=[], render=False),
                     ],
-                    additional_inputs_accordion="Settings",
+                    additional_inputs_accordion=gr.Accordion("Settings", open=False, render=False),
                     additional_outputs=[panel],
                     examples=[[q, None, None, None] for q in EXAMPLES],
                     api_visibility="undocumented",
