@@ -231,6 +231,10 @@ def test_browser_asks_sees_highlight_and_uploads(server, tmp_path):
             expect(page.locator("mark.rag-hl", has_text="12,000")).to_be_visible()
             expect(page.locator(".rag-passage").first).to_contain_text("<script>alert('x')</script>")  # as text
             page.screenshot(path=str(tmp_path / "upload.png"))
+            page.get_by_role("textbox").first.fill("Who won the 1998 football world cup?")
+            page.keyboard.press("Enter")
+            expect(page.locator(".rag-none")).to_contain_text("don't answer", timeout=60_000)  # said plainly
+            expect(page.locator("#rag-chat")).to_contain_text(NOT_FOUND)
             assert not dialogs, "article text must never run as script"
         finally:
             ctx.close()
