@@ -134,8 +134,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _search_json(idx, query: str, args: argparse.Namespace) -> dict:
-    passages = idx.search(query, args.k, sources=args.source, doc_ids=args.doc)
-    return {"query": query, "passages": [p.to_dict() for p in passages]}
+    from .types import search_result
+
+    return search_result(query, idx.search(query, args.k, sources=args.source, doc_ids=args.doc))
 
 
 def _ask_json(idx, question: str, args: argparse.Namespace) -> dict:

@@ -9,6 +9,8 @@ The CLI, the HTTP API and the Gradio app call these methods and nothing below th
 
 from __future__ import annotations
 
+import re
+import shutil
 import threading
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
@@ -17,6 +19,7 @@ from .answer import NOT_FOUND, SentenceCache, extractive_answer
 from .embed import Embedder
 from .errors import IndexNotFoundError
 from .index import update_index
+from .ingest import SUPPORTED, read_articles
 from .retrieve import clean_query, search
 from .settings import Settings
 from .store import Store
@@ -70,6 +73,70 @@ class Index:
                 self._store.refresh()
             return report
 
+    def add_files(self, files: Sequence[tuple[str, Path]], *,
+                  on_skip: Callable[[Skipped], None] | None = None) -> IndexReport:
+        """Copy uploaded files, given as (name, path), into the index's uploads folder and index them.
+
+        Names are sanitized so that none can write outside that folder. Only the new files are indexed,
+        so nothing else is touched; a file whose name is taken by different content is kept under a new
+        name, and a file whose document ids are already indexed from elsewhere is refused (skipped).
+        """
+        uploads = (self.settings.index_dir / "uploads").absolute()
+        uploads.mkdir(parents=True, exist_ok=True)
+        skipped: list[Skipped] = []
+        kept: list[Path] = []
+        for name, src in files:
+            skip = self._copy_upload(name, Path(src), uploads, kept)
+            if skip is not None:
+                skipped.append(skip)
+                if on_skip:
+                    on_skip(skip)
+        report = self.update(kept, on_skip=on_skip) if kept else IndexReport(documents_total=self._count())
+        report.skipped[:0] = skipped
+        return report
+
+    def _copy_upload(self, name: str, src: Path, uploads: Path, kept: list[Path]) -> Skipped | None:
+        safe = upload_name(name)
+        if Path(safe).suffix.lower() not in SUPPORTED:
+            return Skipped(name, f"unsupported file type {Path(safe).suffix or '(none)'}; use .txt, .md, .html or .jsonl")
+        data = src.read_bytes()
+        stem, suffix = Path(safe).stem, Path(safe).suffix
+        dest, n = uploads / safe, 1
+        while dest.exists() and dest.read_bytes() != data:  # never overwrite an earlier upload
+            n += 1
+            dest = uploads / f"{stem}-{n}{suffix}"
+        fresh = not dest.exists()
+        if fresh:
+            dest.write_bytes(data)
+        clash = self._taken_ids(dest)
+        if clash:
+            if fresh:
+                dest.unlink()
+            return Skipped(name, clash)
+        kept.append(dest)
+        return None
+
+    def _taken_ids(self, path: Path) -> str:
+        """Why `path` may not be indexed: one of its document ids already comes from another file."""
+        try:
+            store = self.store
+        except IndexNotFoundError:
+            return ""
+        for item in read_articles([path], max_file_bytes=self.settings.max_file_bytes):
+            if isinstance(item, Skipped):
+                continue
+            doc = store.document(item.doc_id)
+            if doc and doc["origin"] != str(path) and not doc["origin"].startswith(f"{path}#"):
+                return (f"document id {item.doc_id!r} is already in the index (from {Path(doc['origin'].split('#')[0]).name}); "
+                        "rename the file or the record id and upload it again")
+        return ""
+
+    def _count(self) -> int:
+        try:
+            return self.store.count_documents()
+        except IndexNotFoundError:
+            return 0
+
     def search(self, query: str, k: int | None = None, *, sources: Sequence[str] = (),
                doc_ids: Sequence[str] = ()) -> list[Passage]:
         """The best `k` passages for `query`, best first."""
@@ -109,4 +176,19 @@ class Index:
                 "model": s.manifest.get("model"), "index_dir": str(self.settings.index_dir)}
 
 
-__all__ = ["Index", "NOT_FOUND"]
+def upload_name(name: str) -> str:
+    r"""A file name safe to create inside the uploads folder: no folders, no leading dots, plain characters.
+
+    >>> upload_name("../../etc/passwd.txt"), upload_name("C:\\x\\My news.md"), upload_name("..")
+    ('passwd.txt', 'My_news.md', 'upload')
+    """
+    base = re.split(r"[/\\]", name)[-1]
+    base = re.sub(r"[^A-Za-z0-9._-]", "_", base).lstrip("._-")
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    stem = stem[:100] or "upload"
+    return f"{stem}.{suffix[:10]}" if suffix else stem
+
+
+__all__ = ["Index", "NOT_FOUND", "upload_name"]

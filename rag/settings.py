@@ -48,6 +48,8 @@ class Settings:
     # Limits on input, so that one bad file or request cannot exhaust the machine.
     max_file_bytes: int = 20_000_000
     max_question_chars: int = 2000
+    # HTTP API and app: "user:password" turns on basic auth for every route; empty leaves them open.
+    auth: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -91,6 +93,8 @@ class Settings:
             raise SettingsError(f"dense_weight is {self.dense_weight}; use a number from 0 to 1")
         if self.answer_mode not in ("auto", "extractive"):
             raise SettingsError(f"answer_mode is {self.answer_mode!r}; use 'auto' or 'extractive'")
+        if self.auth and (":" not in self.auth or self.auth.startswith(":")):
+            raise SettingsError("auth must look like user:password (RAG_AUTH); unset it to serve without auth")
         if self.llm_timeout <= 0:
             raise SettingsError(f"llm_timeout is {self.llm_timeout}; use a positive number of seconds")
 

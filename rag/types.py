@@ -106,6 +106,11 @@ class Answer:
         }
 
 
+def search_result(query: str, passages: "list[Passage] | tuple[Passage, ...]") -> dict[str, Any]:
+    """The JSON object of `rag search --json`, `/api/search` and the app's `/search` endpoint."""
+    return {"query": query, "passages": [p.to_dict() for p in passages]}
+
+
 @dataclass(frozen=True)
 class Skipped:
     """An input that was not indexed, and why."""

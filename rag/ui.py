@@ -1,0 +1,171 @@
+"""The Gradio app: a chat with cited answers, a sources panel, settings and uploads.
+
+Every answer comes from `Index.ask_stream` and every upload goes through `Index.add_files`; this module
+only turns their results into chat messages and HTML. All article text is HTML-escaped before it is
+shown. It leaves out serving: `rag.http.build_app` mounts it on the HTTP API's server.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any, Iterator
+
+import gradio as gr
+
+from .core import Index
+from .errors import RagError
+from .settings import Settings
+from .types import Answer, Citation, search_result
+
+EXAMPLES = [
+    "Who initiated the phone call between Putin and Macron?",
+    "How many members is the Quds Force estimated to have?",
+    "Who did Russian Defense Minister Sergey Shoygu speak with on the phone?",
+    "When did Iraq's parliament vote to expel US troops?",
+]
+EMPTY_PANEL = '<div class="rag-empty">The passages behind each answer appear here, the cited sentence highlighted.</div>'
+CSS = """
+.rag-cite { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px; margin-bottom: 10px; }
+.rag-cite-head { font-weight: 600; }
+.rag-n { color: var(--color-accent); margin-right: 4px; }
+.rag-meta { font-size: 0.85em; opacity: 0.75; margin: 2px 0 6px; }
+.rag-passage { font-size: 0.92em; line-height: 1.45; margin: 0; white-space: pre-wrap; }
+mark.rag-hl { background: #ffe58a; color: #111; padding: 0 2px; border-radius: 3px; }
+.rag-panel { max-height: 620px; overflow-y: auto; padding-right: 4px; }
+.rag-empty { opacity: 0.7; padding: 8px 0; }
+.rag-none { padding: 8px 0; font-weight: 600; }
+"""
+
+
+def build_ui(index: Index, settings: Settings) -> gr.Blocks:
+    """The chat app's Blocks, with the fixed API endpoints `/ask` and `/search`."""
+
+    def chat(message: str, history: list[dict], k: float, mode: str, sources: list[str] | None) -> Iterator[tuple[str, str]]:
+        try:
+            for answer in index.ask_stream(message, int(k), sources=sources or (), mode=mode,
+                                           history=_pairs(history)):
+                yield format_answer(answer), render_sources(answer)
+        except RagError as e:
+            yield f"⚠️ {html.escape(str(e), quote=False)}", EMPTY_PANEL
+
+    def upload(files: list[str] | None) -> tuple[str, Any, None]:
+        if not files:
+            return "", gr.update(), None
+        try:
+            report = index.add_files([(Path(f).name, Path(f)) for f in files])
+        except (RagError, OSError) as e:
+            return f"⚠️ Nothing was added: {html.escape(str(e), quote=False)}", gr.update(), None
+        lines = [f"Added {report.added}, updated {report.updated}, unchanged {report.unchanged}; "
+                 f"the index holds {report.documents_total} documents."]
+        lines += [f"⚠️ Skipped {html.escape(Path(s.path).name, quote=False)}: {html.escape(s.reason, quote=False)}"
+                  for s in report.skipped]
+        return "\n\n".join(lines), gr.update(choices=_source_choices(index)), None
+
+    def ask(question: str) -> dict:
+        """A cited answer to the question: the JSON object of `rag ask --json`."""
+        try:
+            return index.ask(question).to_dict()
+        except RagError as e:
+            raise gr.Error(str(e)) from None
+
+    def search(query: str, k: int = settings.k) -> dict:
+        """The best k passages for the query: the JSON object of `rag search --json`."""
+        try:
+            return search_result(query, index.search(query, int(k)))
+        except RagError as e:
+            raise gr.Error(str(e)) from None
+
+    panel = gr.HTML(EMPTY_PANEL, elem_id="rag-sources", render=False)
+    with gr.Blocks(title="rag: cited answers from news articles") as demo:
+        gr.Markdown("## Ask the articles\nAnswers quote the indexed news articles; every `[n]` points at "
+                    "the passage on the right, with the cited sentence highlighted.")
+        with gr.Row():
+            with gr.Column(scale=3):
+                gr.ChatInterface(
+                    chat,
+                    chatbot=gr.Chatbot(label="Chat", height=560, elem_id="rag-chat"),
+                    additional_inputs=[
+                        gr.Slider(1, 20, value=settings.k, step=1, label="Passages to answer from", render=False),
+                        gr.Radio(["auto", "extractive"], value=settings.answer_mode, label="Answer mode",
+                                 info="auto uses the language model when one is configured", render=False),
+                        source_filter := gr.Dropdown(choices=_source_choices(index), multiselect=True,
+                                                     label="Only these sources", value=[], render=False),
+                    ],
+                    additional_inputs_accordion=gr.Accordion("Settings", open=False, render=False),
+                    additional_outputs=[panel],
+                    examples=[[q, None, None, None] for q in EXAMPLES],
+                    api_visibility="undocumented",
+                    fill_height=False,
+                )
+            with gr.Column(scale=2):
+                gr.Markdown("### Sources")
+                panel.render()
+                with gr.Accordion("Add articles", open=False):
+                    files = gr.File(label=".txt, .md, .html or .jsonl", file_count="multiple", type="filepath",
+                                    file_types=[".txt", ".md", ".html", ".jsonl"], elem_id="rag-upload")
+                    status = gr.Markdown(elem_id="rag-upload-status")
+        files.upload(upload, files, [status, source_filter, files], api_visibility="private")
+        demo.load(lambda: gr.update(choices=_source_choices(index)), None, source_filter, api_visibility="private")
+        gr.api(ask, api_name="ask")
+        gr.api(search, api_name="search")
+    return demo
+
+
+def format_answer(answer: Answer) -> str:
+    """The chat message for an answer: its text with `[n]` markers, and any notice below it."""
+    text = html.escape(answer.answer, quote=False)
+    if answer.notice:
+        text += f"\n\n*{html.escape(answer.notice, quote=False)}*"
+    return text
+
+
+def render_sources(answer: Answer) -> str:
+    """The sources panel: each cited passage with its metadata and the cited sentence highlighted."""
+    if not answer.citations:
+        note = "No sources: the articles don't answer this." if not answer.grounded else "No citations."
+        return f'<div class="rag-none">{note}</div>'
+    return '<div class="rag-panel">' + "\n".join(_citation_html(c) for c in answer.citations) + "</div>"
+
+
+def _citation_html(c: Citation) -> str:
+    e = lambda s: html.escape(s, quote=True)  # noqa: E731
+    start, end = c.start - c.passage_start, c.end - c.passage_start
+    if c.passage[start:end] != c.text:  # offsets from an older index: find the sentence instead
+        start = c.passage.find(c.text)
+        end = start + len(c.text) if start >= 0 else -1
+    if start >= 0:
+        body = f'{e(c.passage[:start])}<mark class="rag-hl">{e(c.text)}</mark>{e(c.passage[end:])}'
+    else:
+        body = f'{e(c.passage)}<br><mark class="rag-hl">{e(c.text)}</mark>'
+    meta = " · ".join(e(x) for x in (c.source, c.date, c.doc_id) if x)
+    if c.url.startswith(("http://", "https://")):
+        meta += f' · <a href="{e(c.url)}" target="_blank" rel="noopener noreferrer">link</a>'
+    return (f'<div class="rag-cite" data-n="{c.n}"><div class="rag-cite-head"><span class="rag-n">[{c.n}]</span>'
+            f'{e(c.title or c.doc_id)}</div><div class="rag-meta">{meta}</div>'
+            f'<blockquote class="rag-passage">{body}</blockquote></div>')
+
+
+def _pairs(history: list[dict]) -> list[tuple[str, str]]:
+    """Gradio's message dicts as (user, assistant) pairs, the form `Index.ask_stream` takes."""
+    pairs: list[tuple[str, str]] = []
+    user = None
+    for m in history or []:
+        content = m.get("content")
+        if isinstance(content, list):  # Gradio 6 may hand content over as typed parts
+            content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+        if not isinstance(content, str):
+            continue
+        if m.get("role") == "user":
+            user = content
+        elif m.get("role") == "assistant" and user is not None:
+            pairs.append((user, content))
+            user = None
+    return pairs
+
+
+def _source_choices(index: Index) -> list[str]:
+    try:
+        return [s for s, _n in index.sources()]
+    except RagError:
+        return []
