@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import threading
+import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -59,3 +62,37 @@ def new_index(tmp_path, embedder):
         return Index(Settings.load(index_dir=tmp_path / "index", **overrides), embedder=embedder)
 
     return make
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """uvicorn in a thread on a free port, stopped by `close()`."""
+
+    def __init__(self, app) -> None:
+        import uvicorn
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
+                                                    timeout_graceful_shutdown=2))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 60
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("test server did not start")
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def index_copy(seed: Index, dst: Path, embedder) -> Index:
+    shutil.copytree(seed.settings.index_dir, dst)
+    return Index(Settings.load(index_dir=dst), embedder=embedder)

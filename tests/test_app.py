@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import base64
 import os
-import shutil
-import socket
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
-from rag import Answer, Citation, Index, Settings
+from rag import Answer, Citation
 from rag.answer import NOT_FOUND
 from rag.http import build_app
 from rag.ui import render_sources
+
+from conftest import LiveServer, index_copy
 
 QUESTION = "Who initiated the phone call between Putin and Macron?"
 CHROMIUM = "/usr/bin/chromium"
@@ -27,42 +24,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class _Server:
-    """uvicorn in a thread on a free port, stopped by `close()`."""
-
-    def __init__(self, app) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    timeout_graceful_shutdown=2))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 60
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("test server did not start")
-            time.sleep(0.05)
-
-    def close(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
-def _index_copy(seed: Index, dst: Path, embedder) -> Index:
-    shutil.copytree(seed.settings.index_dir, dst)
-    return Index(Settings.load(index_dir=dst), embedder=embedder)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, seed_index, embedder):
-    idx = _index_copy(seed_index, tmp_path_factory.mktemp("app") / "index", embedder)
-    srv = _Server(build_app(idx, idx.settings))
+    idx = index_copy(seed_index, tmp_path_factory.mktemp("app") / "index", embedder)
+    srv = LiveServer(build_app(idx, idx.settings))
     srv.index = idx
     yield srv
     srv.close()
@@ -70,8 +35,8 @@ def server(tmp_path_factory, seed_index, embedder):
 
 @pytest.fixture(scope="module")
 def auth_server(tmp_path_factory, seed_index, embedder):
-    idx = _index_copy(seed_index, tmp_path_factory.mktemp("app-auth") / "index", embedder)
-    srv = _Server(build_app(idx, idx.settings.replace(auth="ann:s3cret pass")))
+    idx = index_copy(seed_index, tmp_path_factory.mktemp("app-auth") / "index", embedder)
+    srv = LiveServer(build_app(idx, idx.settings.replace(auth="ann:s3cret pass")))
     yield srv
     srv.close()
 
@@ -149,7 +114,7 @@ def test_basic_auth_guards_api_and_app(auth_server):
 
 
 def test_uploads_are_sanitized_kept_and_never_clobber(tmp_path, seed_index, embedder):
-    idx = _index_copy(seed_index, tmp_path / "index", embedder)
+    idx = index_copy(seed_index, tmp_path / "index", embedder)
     before = idx.stats()["documents"]
     src = tmp_path / "in"
     src.mkdir()
