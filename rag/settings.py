@@ -91,6 +91,8 @@ class Settings:
             raise SettingsError(f"dense_weight is {self.dense_weight}; use a number from 0 to 1")
         if self.answer_mode not in ("auto", "extractive"):
             raise SettingsError(f"answer_mode is {self.answer_mode!r}; use 'auto' or 'extractive'")
+        if self.llm_context_tokens < 256:
+            raise SettingsError(f"llm_context_tokens is {self.llm_context_tokens}; use 256 or more (RAG_LLM_CONTEXT_TOKENS)")
         if self.llm_timeout <= 0:
             raise SettingsError(f"llm_timeout is {self.llm_timeout}; use a positive number of seconds")
 
