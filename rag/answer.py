@@ -65,6 +65,15 @@ class SentenceCache:
         return out
 
 
+def cite(n: int, s: Sentence) -> Citation:
+    """Citation number `n` for sentence `s` (also used by the LLM answers' citation check)."""
+    return Citation(
+        n=n, doc_id=s.passage.doc_id, title=s.passage.title, source=s.passage.source,
+        chunk_id=s.passage.chunk_id, start=s.start, end=s.end, text=s.text, passage=s.passage.text,
+        passage_start=s.passage.start, passage_end=s.passage.end, url=s.passage.url, date=s.passage.date,
+    )
+
+
 def sentences_of(passages: list[Passage]) -> list[Sentence]:
     """Sentences of the passages, each once (overlapping chunks share sentences)."""
     out, seen = [], set()
@@ -140,11 +149,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         for i in group:
             s = sents[i]
             n = len(citations) + 1
-            citations.append(Citation(
-                n=n, doc_id=s.passage.doc_id, title=s.passage.title, source=s.passage.source,
-                chunk_id=s.passage.chunk_id, start=s.start, end=s.end, text=s.text, passage=s.passage.text,
-                passage_start=s.passage.start, passage_end=s.passage.end, url=s.passage.url, date=s.passage.date,
-            ))
+            citations.append(cite(n, s))
             marks.append(f"[{n}]")
         parts.append(f"{sents[group[0]].text} {''.join(marks)}")
     return Answer(question, " ".join(parts), "extractive", True, "", tuple(citations), tuple(passages))

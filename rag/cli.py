@@ -49,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--source", action="append", default=[], help="only this source (repeatable)")
     sp.add_argument("--doc", action="append", default=[], help="only this document id (repeatable)")
     sp.add_argument("--mode", choices=["auto", "extractive"], default=None, help="auto uses the LLM when configured")
+    sp.add_argument("--llm-base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 (default: $RAG_LLM_BASE_URL; none: extractive answers)")
+    sp.add_argument("--llm-model", help="model name on that server (default: $RAG_LLM_MODEL)")
+    sp.add_argument("--llm-api-key", help="API key, if the server wants one (default: $RAG_LLM_API_KEY)")
+    sp.add_argument("--llm-timeout", type=float, help="seconds before falling back to the extractive answer (default 30)")
     common(sp)
 
     sp = sub.add_parser("stats", help="what the index holds")
@@ -81,7 +85,9 @@ def _run(args: argparse.Namespace) -> int:
     from .core import Index
     from .settings import Settings
 
-    settings = Settings.load(index_dir=args.index_dir, **({"answer_mode": args.mode} if getattr(args, "mode", None) else {}))
+    flags = {"answer_mode": "mode", "llm_base_url": "llm_base_url", "llm_model": "llm_model",
+             "llm_api_key": "llm_api_key", "llm_timeout": "llm_timeout"}
+    settings = Settings.load(index_dir=args.index_dir, **{k: getattr(args, a, None) for k, a in flags.items()})
     if args.command == "index":
         idx = Index(settings)
         report = idx.update(args.paths, rebuild=args.rebuild,
@@ -159,6 +165,8 @@ def _print_answer(result: dict) -> None:
     print(textwrap.fill(result["answer"], 100))
     if result["notice"]:
         print(f"\n({result['notice']})")
+    if result.get("uncited"):
+        print("\nNot backed by a citation: " + " ".join(f"“{s}”" for s in result["uncited"]))
     if result["citations"]:
         print("\nSources:")
         for c in result["citations"]:

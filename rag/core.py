@@ -18,8 +18,10 @@ from typing import Callable, Iterable, Iterator, Sequence
 from .answer import NOT_FOUND, SentenceCache, extractive_answer
 from .embed import Embedder
 from .errors import IndexNotFoundError
+from .followup import standalone_question
 from .index import update_index
 from .ingest import SUPPORTED, read_articles
+from .llm import fallback_answer, llm_answer
 from .retrieve import clean_query, search
 from .settings import Settings
 from .store import Store
@@ -145,9 +147,11 @@ class Index:
         return search(self.store, self.embedder, query, self.settings, k=k, sources=sources, doc_ids=doc_ids).passages
 
     def ask(self, question: str, k: int | None = None, *, sources: Sequence[str] = (),
-            doc_ids: Sequence[str] = (), mode: str | None = None) -> Answer:
+            doc_ids: Sequence[str] = (), mode: str | None = None,
+            history: Sequence[tuple[str, str]] = ()) -> Answer:
         """A cited answer to `question`, or an honest "not in the articles"."""
-        *_, final = self.ask_stream(question, k, sources=sources, doc_ids=doc_ids, mode=mode)
+        *_, final = self._answers(question, k, sources=sources, doc_ids=doc_ids, mode=mode, history=history,
+                                  stream=False)
         return final
 
     def ask_stream(self, question: str, k: int | None = None, *, sources: Sequence[str] = (),
@@ -158,11 +162,25 @@ class Index:
         Extractive answers come in one piece. `history` is the chat so far, as (user, assistant)
         pairs, for follow-up questions.
         """
+        return self._answers(question, k, sources=sources, doc_ids=doc_ids, mode=mode, history=history, stream=True)
+
+    def _answers(self, question: str, k: int | None, *, sources: Sequence[str], doc_ids: Sequence[str],
+                 mode: str | None, history: Sequence[tuple[str, str]], stream: bool) -> Iterator[Answer]:
         question = clean_query(question, max_chars=self.settings.max_question_chars)
+        settings = self.settings.replace(answer_mode=mode)
         self.refresh()
         store = self.store
-        hits = search(store, self.embedder, question, self.settings, k=k, sources=sources, doc_ids=doc_ids)
-        yield extractive_answer(question, hits, store, self.embedder, self.settings, cache=self._cache)
+        question, fault = standalone_question(question, history, settings)
+        hits = search(store, self.embedder, question, settings, k=k, sources=sources, doc_ids=doc_ids)
+        extractive = extractive_answer(question, hits, store, self.embedder, settings, cache=self._cache)
+        # No LLM call when there is none, or when retrieval found nothing that answers the question.
+        if not settings.llm_enabled or not extractive.grounded:
+            yield extractive
+        elif fault is not None:  # the rewrite already found the server failing: don't wait on it twice
+            yield fallback_answer(extractive, str(fault))
+        else:
+            yield from llm_answer(question, hits.passages, extractive, store, self.embedder, settings,
+                                  cache=self._cache, stream=stream)
 
     def sources(self) -> list[tuple[str, int]]:
         """(source, number of documents) in the index."""

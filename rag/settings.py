@@ -95,6 +95,8 @@ class Settings:
             raise SettingsError(f"answer_mode is {self.answer_mode!r}; use 'auto' or 'extractive'")
         if self.auth and (":" not in self.auth or self.auth.startswith(":")):
             raise SettingsError("auth must look like user:password (RAG_AUTH); unset it to serve without auth")
+        if self.llm_context_tokens < 256:
+            raise SettingsError(f"llm_context_tokens is {self.llm_context_tokens}; use 256 or more (RAG_LLM_CONTEXT_TOKENS)")
         if self.llm_timeout <= 0:
             raise SettingsError(f"llm_timeout is {self.llm_timeout}; use a positive number of seconds")
 

@@ -94,6 +94,7 @@ class Answer:
     notice: str = ""
     citations: tuple[Citation, ...] = ()
     passages: tuple[Passage, ...] = field(default=(), compare=False)
+    uncited: tuple[str, ...] = ()  # LLM answers: sentences of `answer` that cite no passage
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -103,6 +104,7 @@ class Answer:
             "grounded": self.grounded,
             "notice": self.notice,
             "citations": [c.to_dict() for c in self.citations],
+            "uncited": list(self.uncited),
         }
 
 
