@@ -18,6 +18,7 @@ from typing import Literal
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
 from .core import Index
@@ -50,6 +51,12 @@ def build_api(index: Index, settings: Settings) -> FastAPI:
     @api.exception_handler(RagError)
     async def rag_error(_request: Request, e: RagError) -> JSONResponse:
         return JSONResponse({"error": str(e)}, status_code=e.status)
+
+    @api.exception_handler(HTTPException)
+    async def http_error(_request: Request, e: HTTPException) -> JSONResponse:
+        # FastAPI's own errors (a body that is not UTF-8 JSON, an unknown route) in our JSON shape
+        hint = "; send a UTF-8 JSON body, see /openapi.json" if e.status_code == 400 else ""
+        return JSONResponse({"error": f"{e.detail}{hint}"}, status_code=e.status_code, headers=e.headers)
 
     @api.exception_handler(RequestValidationError)
     async def bad_body(_request: Request, e: RequestValidationError) -> JSONResponse:

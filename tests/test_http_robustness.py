@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from conftest import DATA, ROOT, LiveServer, free_port, index_copy
 
 QUESTIONS = [json.loads(line)["question"] for line in (DATA / "seed_qa.jsonl").read_text().splitlines()]
-LOAD_SECONDS = float(os.environ.get("RAG_TEST_LOAD_SECONDS", "60"))
+LOAD_SECONDS = float(os.environ.get("LOAD_TEST_SECONDS", "60"))
 CLIENTS = 32
 
 
@@ -35,7 +35,7 @@ def api(tmp_path_factory, seed_index, embedder):
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**12, 10**12) | st.floats(allow_nan=False) | st.text(max_size=300),
+    st.none() | st.booleans() | st.integers(-10**12, 10**12) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=300),
     lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=12), kids, max_size=4),
     max_leaves=12,
 )
@@ -60,14 +60,17 @@ def test_fuzzed_json_bodies_never_get_a_server_error(api, path, body):
 
 @hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(raw=st.binary(max_size=300))
-def test_raw_bytes_bodies_get_a_json_422(api, raw):
+def test_raw_bytes_bodies_get_a_json_error(api, raw):
     r = httpx.post(api.url + "/api/ask", content=raw, headers={"content-type": "application/json"}, timeout=60)
-    assert r.status_code in (200, 400, 422) and "error" in r.json() or r.status_code == 200
+    assert r.status_code in (200, 400, 422), r.text[:300]
+    if r.status_code != 200:
+        assert isinstance(r.json()["error"], str) and "Traceback" not in r.text
 
 
 @pytest.mark.parametrize("question,status,words", [
     ("q" * 100_000, 400, "limit"),
-    ("\x00\x01\x02\x1b[31m", 400, "no words"),
+    ("\x00\x01\x02\x1b\x7f", 400, "empty"),
+    ("?! ... \x00", 400, "no words"),
     ("Where was\x00 Soleimani \u202ekilled?", 200, ""),
 ])
 def test_long_and_control_character_questions(api, question, status, words):
@@ -90,8 +93,9 @@ def test_app_under_load_while_articles_are_added(tmp_path, seed_index, capsys):
     shutil.copytree(seed_index.settings.index_dir, index_dir)
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RAG_INDEX_DIR": str(index_dir)}
+    log = open(tmp_path / "server.log", "w")
     server = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                              stdout=log, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -101,7 +105,7 @@ def test_app_under_load_while_articles_are_added(tmp_path, seed_index, capsys):
                     break
             except httpx.TransportError:
                 pass
-            assert server.poll() is None and time.monotonic() < deadline, server.stdout.read() if server.poll() is not None else "no start"
+            assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "server.log").read_text()[-3000:]
             time.sleep(0.3)
 
         results: list[tuple[float, int, str]] = []
@@ -152,6 +156,7 @@ def test_app_under_load_while_articles_are_added(tmp_path, seed_index, capsys):
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+        log.close()
 
     latencies = sorted(r[0] for r in results)
     errors = [r for r in results if r[1] <= 0]
@@ -161,7 +166,7 @@ def test_app_under_load_while_articles_are_added(tmp_path, seed_index, capsys):
         print(f"\nload: {CLIENTS} clients, {LOAD_SECONDS:.0f} s, {len(results)} requests "
               f"({len(results) / LOAD_SECONDS:.1f}/s), p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
               f"errors {len(errors)}, server RSS {rss_start:.0f} -> {rss_end:.0f} MB")
-    assert not errors, errors[:3]
+    assert not errors, (errors[:3], (tmp_path / "server.log").read_text()[-5000:])
     assert len(results) >= CLIENTS
     assert found["passages"][0]["doc_id"] == "glacier"  # the running app sees the other process's commit
     assert rss_end - rss_start < 150, (rss_start, rss_end)
