@@ -175,3 +175,30 @@ def test_sigkilled_indexer_leaves_the_state_before_or_after(forking_indexer, tmp
     leftovers = {p.name for p in index_dir.iterdir()} - {"CURRENT", "manifest.json", ".lock", live, live + "-wal",
                                                           live + "-shm"}
     assert len(leftovers) == 1 and leftovers.pop().endswith(".faiss"), sorted(p.name for p in index_dir.iterdir())
+
+
+def test_a_reader_in_another_process_answers_consistently_while_a_writer_commits(new_index, corpus_copy):
+    idx = new_index()
+    idx.update([corpus_copy])
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    reader = subprocess.Popen([sys.executable, str(ROOT / "tests" / "busy_reader.py"), str(idx.settings.index_dir)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    try:
+        assert json.loads(reader.stdout.readline()) == {"ready": True}
+        seeds = sorted(corpus_copy.glob("*.txt"))
+        for i in range(8):
+            # copies of the seed articles come and go, so the chunks the reader finds keep changing
+            src = seeds[i % len(seeds)].read_text().split("\n", 1)
+            (corpus_copy / f"churn{i}.txt").write_text(f"{src[0]} (update {i})\n\nUpdate {i} from the wires.\n{src[1]}")
+            if i >= 2:
+                (corpus_copy / f"churn{i - 2}.txt").unlink()
+            idx.update([corpus_copy], rebuild=i == 5)
+        reader.stdin.close()
+        summary = json.loads(reader.stdout.readline())
+    finally:
+        if reader.poll() is None:
+            reader.kill()
+        reader.wait(timeout=30)
+    print(summary)
+    assert summary["failures"] == [], summary
+    assert summary["queries"] >= 3 and len(summary["generations"]) >= 2, summary
