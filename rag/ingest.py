@@ -155,12 +155,16 @@ def read_jsonl(path: Path, *, max_record_bytes: int = 20_000_000) -> Iterator[Ar
         yield Skipped(str(path), f"cannot read: {e.strerror or e}")
         return
     with fh:
-        for lineno, raw in enumerate(fh, 1):
+        lineno = 0
+        while raw := fh.readline(max_record_bytes + 1):  # bounded: a line without end cannot fill memory
+            lineno += 1
             where = f"{path}:{lineno}"
-            if not raw.strip():
-                continue
             if len(raw) > max_record_bytes:
-                yield Skipped(where, f"record is over the {max_record_bytes:,}-byte limit")
+                while raw and not raw.endswith(b"\n"):  # skip the rest of the line, a piece at a time
+                    raw = fh.readline(1 << 20)
+                yield Skipped(where, f"record is over the {max_record_bytes:,}-byte limit (RAG_MAX_FILE_BYTES)")
+                continue
+            if not raw.strip():
                 continue
             line = decode(raw)
             try:
