@@ -172,6 +172,9 @@ def read_jsonl(path: Path, *, max_record_bytes: int = 20_000_000) -> Iterator[Ar
             except json.JSONDecodeError as e:
                 yield Skipped(where, f"not valid JSON ({e.msg} at column {e.colno})")
                 continue
+            except (ValueError, RecursionError) as e:  # a 5,000-digit number, arrays nested 100,000 deep
+                yield Skipped(where, f"not valid JSON ({str(e).split(':')[0]})")
+                continue
             if not isinstance(rec, dict):
                 yield Skipped(where, 'not a JSON object; expected {"id", "title", "text", ...}')
                 continue
@@ -182,7 +185,7 @@ def read_jsonl(path: Path, *, max_record_bytes: int = 20_000_000) -> Iterator[Ar
             if not isinstance(text, str) or not text.strip():
                 yield Skipped(where, 'missing or empty "text"')
                 continue
-            doc_id = str(doc_id).strip()
+            doc_id = _valid(str(doc_id)).strip()
             if doc_id in seen:
                 yield Skipped(where, f"duplicate id {doc_id!r} in this file; the first one is kept")
                 continue
@@ -346,4 +349,9 @@ def _shorten(s: str, words: int = 14) -> str:
 
 def _field(rec: dict, name: str) -> str:
     v = rec.get(name)
-    return " ".join(str(v).split()) if isinstance(v, (str, int, float)) and str(v).strip() else ""
+    return " ".join(_valid(str(v)).split()) if isinstance(v, (str, int, float)) and str(v).strip() else ""
+
+
+def _valid(s: str) -> str:
+    """`s` with lone surrogates (JSON's "\\ud800" escapes) replaced by U+FFFD: they cannot be stored as UTF-8."""
+    return re.sub("[\ud800-\udfff]", "\ufffd", s)
