@@ -72,7 +72,8 @@ def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None, timeout=30)
     if not readonly:
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
+        # FULL: the commit is on disk before the old generation's FAISS file is deleted (power loss safe).
+        conn.execute("PRAGMA synchronous=FULL")
     return conn
 
 
