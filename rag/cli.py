@@ -117,7 +117,10 @@ def _run(args: argparse.Namespace) -> int:
     one = (lambda q: _search_json(idx, q, args)) if args.command == "search" else (lambda q: _ask_json(idx, q, args))
     if text == "-":
         failed = 0
-        for line in sys.stdin:
+        # Bytes, not text: a line that is not UTF-8 gets its own error line instead of ending the run.
+        stdin = getattr(sys.stdin, "buffer", None)
+        lines = (raw.decode("utf-8", "surrogateescape") for raw in stdin) if stdin is not None else sys.stdin
+        for line in lines:
             line = line.rstrip("\n")
             if not line.strip():
                 continue
@@ -126,7 +129,8 @@ def _run(args: argparse.Namespace) -> int:
             except RagError as e:
                 failed += 1
                 key = "query" if args.command == "search" else "question"
-                _print_json({key: line, "error": str(e)}, indent=None)
+                shown = line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                _print_json({key: shown, "error": str(e)}, indent=None)
             sys.stdout.flush()
         return 2 if failed else 0
     result = one(text)

@@ -63,16 +63,18 @@ class Index:
 
     def refresh(self) -> None:
         """Pick up changes another process committed."""
-        if self._store is not None:
-            self._store.refresh()
+        if self._store is not None and self._store.changed():
+            # A new view, not a change to the old one: queries running in other threads finish on the
+            # generation they started with (the old view closes when the last of them drops it).
+            self._store = None
+            self.store
 
     def update(self, paths: Iterable[Path] = (), *, rebuild: bool = False,
                on_skip: Callable[[Skipped], None] | None = None) -> IndexReport:
         """Index new and changed articles under `paths` (default: the paths indexed before)."""
         with self._write_lock:
             report = update_index(paths, self.settings, self.embedder, rebuild=rebuild, on_skip=on_skip)
-            if self._store is not None:
-                self._store.refresh()
+            self.refresh()
             return report
 
     def add_files(self, files: Sequence[tuple[str, Path]], *,

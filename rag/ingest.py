@@ -155,18 +155,25 @@ def read_jsonl(path: Path, *, max_record_bytes: int = 20_000_000) -> Iterator[Ar
         yield Skipped(str(path), f"cannot read: {e.strerror or e}")
         return
     with fh:
-        for lineno, raw in enumerate(fh, 1):
+        lineno = 0
+        while raw := fh.readline(max_record_bytes + 1):  # bounded: a line without end cannot fill memory
+            lineno += 1
             where = f"{path}:{lineno}"
-            if not raw.strip():
-                continue
             if len(raw) > max_record_bytes:
-                yield Skipped(where, f"record is over the {max_record_bytes:,}-byte limit")
+                while raw and not raw.endswith(b"\n"):  # skip the rest of the line, a piece at a time
+                    raw = fh.readline(1 << 20)
+                yield Skipped(where, f"record is over the {max_record_bytes:,}-byte limit (RAG_MAX_FILE_BYTES)")
+                continue
+            if not raw.strip():
                 continue
             line = decode(raw)
             try:
                 rec = json.loads(line) if line is not None else None
             except json.JSONDecodeError as e:
                 yield Skipped(where, f"not valid JSON ({e.msg} at column {e.colno})")
+                continue
+            except (ValueError, RecursionError) as e:  # a 5,000-digit number, arrays nested 100,000 deep
+                yield Skipped(where, f"not valid JSON ({str(e).split(':')[0]})")
                 continue
             if not isinstance(rec, dict):
                 yield Skipped(where, 'not a JSON object; expected {"id", "title", "text", ...}')
@@ -178,7 +185,7 @@ def read_jsonl(path: Path, *, max_record_bytes: int = 20_000_000) -> Iterator[Ar
             if not isinstance(text, str) or not text.strip():
                 yield Skipped(where, 'missing or empty "text"')
                 continue
-            doc_id = str(doc_id).strip()
+            doc_id = _valid(str(doc_id)).strip()
             if doc_id in seen:
                 yield Skipped(where, f"duplicate id {doc_id!r} in this file; the first one is kept")
                 continue
@@ -342,4 +349,9 @@ def _shorten(s: str, words: int = 14) -> str:
 
 def _field(rec: dict, name: str) -> str:
     v = rec.get(name)
-    return " ".join(str(v).split()) if isinstance(v, (str, int, float)) and str(v).strip() else ""
+    return " ".join(_valid(str(v)).split()) if isinstance(v, (str, int, float)) and str(v).strip() else ""
+
+
+def _valid(s: str) -> str:
+    """`s` with lone surrogates (JSON's "\\ud800" escapes) replaced by U+FFFD: they cannot be stored as UTF-8."""
+    return re.sub("[\ud800-\udfff]", "\ufffd", s)

@@ -29,6 +29,9 @@ def clean_query(text: object, *, max_chars: int, what: str = "question") -> str:
     """The query as it will be searched, or an InputError saying what is wrong with it."""
     if not isinstance(text, str):
         raise InputError(f"the {what} must be text")
+    # Lone surrogates are what undecodable bytes become (argv, stdin, "\\udcff" in JSON).
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        raise InputError(f"the {what} is not valid UTF-8 text; send it as UTF-8")
     text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
     text = " ".join(text.split())
     if not text:

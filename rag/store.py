@@ -8,6 +8,8 @@ Writes are atomic. An update writes the next generation's FAISS file first, then
 (which records the generation), then deletes the old FAISS file; a rebuild writes a new SQLite file
 and switches `CURRENT` last. A crash at any moment leaves a complete previous (or next) state, and
 stale files are swept by the next writer. One writer at a time: a lock file; readers never lock.
+A `Store` reads inside one SQLite read transaction, so its rows stay those of the generation its
+FAISS file holds while writers commit newer ones; `changed()` says when to open a new `Store`.
 """
 
 from __future__ import annotations
@@ -70,7 +72,8 @@ def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None, timeout=30)
     if not readonly:
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
+        # FULL: the commit is on disk before the old generation's FAISS file is deleted (power loss safe).
+        conn.execute("PRAGMA synchronous=FULL")
     return conn
 
 
@@ -128,6 +131,8 @@ class Store:
                 )
             conn = _connect(db, readonly=True)
             try:
+                # The read transaction pins this generation's rows (WAL keeps them for us) until closed.
+                conn.execute("BEGIN")
                 meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
                 generation = int(meta["generation"])
                 index = faiss.read_index(str(_faiss_path(db, generation)))
@@ -144,15 +149,28 @@ class Store:
             return
         raise IndexNotFoundError(f"index in {self.root} is incomplete or changing; run `rag index` to repair it")
 
+    def changed(self) -> bool:
+        """True when a writer has committed a generation other than the one this view reads."""
+        db = _live_db(self.root)
+        if db != self.db:
+            return True
+        # Our own connection sees only our snapshot: ask a fresh one what is committed now.
+        conn = _connect(db, readonly=True)
+        try:
+            return int(conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0]) != self.generation
+        except (sqlite3.DatabaseError, TypeError):
+            return True
+        finally:
+            conn.close()
+
     def refresh(self) -> bool:
-        """Re-open when a writer has committed a newer generation; True if it did."""
+        """Re-open in place when a writer has committed a newer generation; True if it did.
+
+        Threads that share this object may see the switch mid-query; they should open a new `Store`
+        on `changed()` instead (as `Index` does).
+        """
         with self._lock:
-            db = _live_db(self.root)
-            try:
-                gen = int(self.conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
-            except sqlite3.DatabaseError:
-                gen = -1
-            if db == self.db and gen == self.generation:
+            if not self.changed():
                 return False
             old = self.conn
             self._open()

@@ -56,6 +56,20 @@ def test_chunk_offsets_round_trip_on_any_text(text, tokens, overlap):
     assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
 
 
+@hsettings(max_examples=100, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=1500),
+       st.integers(16, 80), st.integers(0, 15), st.integers(1, 120))
+def test_chunks_cut_to_any_model_limit_keep_order_offsets_and_coverage(text, tokens, overlap, limit):
+    fits = lambda t: len(t) <= limit  # noqa: E731  (a stand-in model limit: characters instead of word pieces)
+    chunks = _chunks(text, tokens, overlap, fits=fits)
+    assert [c.ord for c in chunks] == list(range(len(chunks)))
+    assert all(a.start < b.start and a.end <= b.end for a, b in zip(chunks, chunks[1:]))
+    for c in chunks:
+        assert fits(c.text) and text[c.start:c.end] == c.text and c.text.strip() == c.text
+    covered = {i for c in chunks for i in range(c.start, c.end)}
+    assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
+
+
 def test_seed_chunks_fit_budget_model_limit_and_overlap(embedder):
     overlapping = 0
     for art in read_articles([CORPUS]):

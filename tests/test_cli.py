@@ -12,8 +12,8 @@ from conftest import ROOT
 
 def rag(*args, stdin=None, env=None):
     e = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "rag", *args], input=stdin, capture_output=True, text=True,
-                          env=e, cwd=ROOT, timeout=300)
+    return subprocess.run([sys.executable, "-m", "rag", *args], input=stdin, capture_output=True,
+                          text=not isinstance(stdin, bytes), env=e, cwd=ROOT, timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +58,7 @@ def test_stdin_mode_prints_one_json_object_per_line(cli_index):
     (["ask", "Soleimani", "--index-dir", "/nonexistent/idx"], "no index in"),
     (["index", "/nonexistent/path"], "no such file"),
     (["ask"], "required"),
+    (["ask", "Soleimani \udcff\udcfe"], "not valid UTF-8"),  # the raw bytes 0xff 0xfe on the command line
 ])
 def test_bad_input_exits_2_with_one_line(cli_index, args, needle):
     if "--index-dir" not in args and args[0] != "index":
@@ -73,3 +74,52 @@ def test_bad_input_exits_2_with_one_line(cli_index, args, needle):
 def test_human_output_shows_answer_and_sources(cli_index):
     r = rag("ask", "Who did Mike Pompeo speak with by phone after the strike?", "--index-dir", str(cli_index))
     assert r.returncode == 0 and "Lavrov" in r.stdout and "Sources:" in r.stdout
+
+
+def test_stdin_lines_that_are_not_utf8_or_too_long_get_an_error_line_each(cli_index):
+    stdin = (b"Where was Soleimani killed?\n"
+             b"\xff\xfe Soleimani \xc3\x28\n"                       # not UTF-8
+             b"\x1bWhere was\x00 Soleimani\x0b killed?\x07\r\n"         # control characters around a question
+             + b"y" * 100_000 + b"\n")                                # a 100,000-character question
+    r = rag("ask", "-", "--index-dir", str(cli_index), stdin=stdin)
+    assert b"Traceback" not in r.stderr and r.returncode == 2
+    lines = [json.loads(x) for x in r.stdout.decode().splitlines()]
+    assert len(lines) == 4
+    assert lines[0]["grounded"] and lines[2]["answer"] == lines[0]["answer"]
+    assert lines[2]["question"] == "Where was Soleimani killed?"
+    assert "not valid UTF-8" in lines[1]["error"] and lines[1]["question"].startswith("\ufffd\ufffd Soleimani")
+    assert "100,000 characters; the limit is 2,000" in lines[3]["error"]
+
+
+def test_a_second_indexer_process_is_refused_while_one_writes(cli_index):
+    from rag.store import Writer
+
+    manifest = json.loads((cli_index / "manifest.json").read_text())
+    manifest = {k: v for k, v in manifest.items() if k not in ("generation", "database")}
+    with Writer.open(cli_index, manifest):  # this process is the writer; `rag index` runs in another
+        r = rag("index", str(ROOT / "corpus"), "--index-dir", str(cli_index))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip() == f"rag: error: another process is writing to the index in {cli_index}; wait for it to finish, then run again"
+
+
+def test_index_skips_bad_files_with_a_warning_each_and_indexes_the_rest(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "good.txt").write_text("Oil prices jump\n\nOil prices rose 4% after the strike, traders said.")
+    (docs / "huge.txt").write_text("Huge\n\n" + "Words in a very long file. " * 3000)  # ~80 KB
+    (docs / "latin1.txt").write_bytes("Café reopens\n\nThe café in Zürich reopened on Monday.".encode("latin-1"))
+    (docs / "broken.html").write_text("<html><body><article><p>Talks resumed in Geneva <b>on Friday<p>Officials met")
+    (docs / "photo.txt").write_bytes(bytes(range(256)) * 4)
+    (docs / "feed.jsonl").write_text(
+        json.dumps({"id": "f1", "title": "Feed one", "text": "A story from the feed about troops."}) + "\n"
+        + '{"id": "f2", "title": "broken\n'
+        + json.dumps({"id": "f3", "title": "Feed three", "text": "Another story from the feed about talks."}) + "\n")
+    r = rag("index", str(docs), "--index-dir", str(tmp_path / "index"), "--json", env={"RAG_MAX_FILE_BYTES": "50000"})
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    report = json.loads(r.stdout)
+    assert report["added"] == 5  # good, latin1, broken.html, f1, f3
+    warnings = r.stderr.strip().splitlines()
+    assert len(warnings) == 3 and all(w.startswith("rag: warning: skipped ") for w in warnings), warnings
+    assert any("feed.jsonl:2: not valid JSON" in w for w in warnings)
+    assert any("huge.txt: file is" in w and "over the 50,000-byte limit (RAG_MAX_FILE_BYTES)" in w for w in warnings)
+    assert any("photo.txt: not a text file" in w for w in warnings)

@@ -85,3 +85,16 @@ def test_html_keeps_the_article_and_drops_the_page_chrome():
 def test_broken_html_still_yields_text():
     a = parse_html("<html><body><p>Unclosed <b>bold <p>Next para</div></span>", doc_id="b")
     assert "Unclosed bold" in a.text and "Next para" in a.text
+
+
+def test_jsonl_record_over_the_limit_is_skipped_without_reading_it_whole(tmp_path):
+    p = tmp_path / "feed.jsonl"
+    long = json.dumps({"id": "big", "text": "word " * 2000})
+    good = json.dumps({"id": "ok", "title": "Fine", "text": "A short story."})
+    p.write_text(f"{long}\n{good}\n{long}")  # the last line has no line end
+    out = list(read_articles([p], max_file_bytes=1000))
+    assert [a.doc_id for a in out if isinstance(a, Article)] == ["ok"]
+    assert [(s.path.rsplit(":", 1)[1], s.reason) for s in out if isinstance(s, Skipped)] == [
+        ("1", "record is over the 1,000-byte limit (RAG_MAX_FILE_BYTES)"),
+        ("3", "record is over the 1,000-byte limit (RAG_MAX_FILE_BYTES)"),
+    ]

@@ -66,7 +66,7 @@ def test_filters_by_source_and_document(seed_index):
     assert seed_index.search("Soleimani", sources=["Nobody"]) == []
 
 
-@pytest.mark.parametrize("bad", ["", "   ", "\x00\x01", "?!", "x" * 5000])
+@pytest.mark.parametrize("bad", ["", "   ", "\x00\x01", "?!", "x" * 5000, "x" * 100_000, "Soleimani \udcff", b"Soleimani"])
 def test_bad_queries_raise_input_errors(seed_index, bad):
     with pytest.raises(InputError):
         seed_index.search(bad)
