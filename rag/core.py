@@ -55,19 +55,24 @@ class Index:
     @property
     def store(self) -> Store:
         """The current generation of the index (opened lazily, refreshed when a writer commits)."""
-        if self._store is None:
-            store = Store(self.settings.index_dir)
-            store.check_model(self.settings.model, self.embedder.dim)
-            self._store = store
-        return self._store
+        store = self._store
+        if store is None:
+            store = self._store = self._open_store()
+        return store
+
+    def _open_store(self) -> Store:
+        store = Store(self.settings.index_dir)
+        store.check_model(self.settings.model, self.embedder.dim)
+        return store
 
     def refresh(self) -> None:
         """Pick up changes another process committed."""
-        if self._store is not None and self._store.changed():
+        current = self._store
+        if current is not None and current.changed():
             # A new view, not a change to the old one: queries running in other threads finish on the
-            # generation they started with (the old view closes when the last of them drops it).
-            self._store = None
-            self.store
+            # generation they started with (the old view closes when the last of them drops it). One
+            # assignment, so no thread ever sees the index missing.
+            self._store = self._open_store()
 
     def update(self, paths: Iterable[Path] = (), *, rebuild: bool = False,
                on_skip: Callable[[Skipped], None] | None = None) -> IndexReport:
