@@ -8,6 +8,7 @@ tokenizer decides what fits (`fits`), because text past its limit would be cut o
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import sys
@@ -191,9 +192,12 @@ class _SentenceTransformers:
         self.model = SentenceTransformer(path, device=device)
         self.dim = int(self.model.get_embedding_dimension())
         self.max_tokens = int(self.model.max_seq_length)
+        # The index's reader thread counts tokens while this thread encodes; a fast tokenizer used
+        # from two threads at once fails ("Already borrowed"), so counting gets its own copy.
+        self.counter = copy.deepcopy(self.model.tokenizer)
 
     def count_tokens(self, text: str) -> int:
-        return len(self.model.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
+        return len(self.counter(text, add_special_tokens=True, truncation=False)["input_ids"])
 
     def run(self, texts: list[str], batch_size: int, *, tokens: bool, progress: bool):
         if not tokens:
