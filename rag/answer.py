@@ -120,7 +120,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
     if not sents:
         return Answer(question, NOT_FOUND, "extractive", False, "The matching passages hold no full sentences.",
                       passages=tuple(passages))
-    vecs = (cache or SentenceCache()).encode(embedder, [s.text for s in sents])  # (n, dim)
+    vecs = _sentence_vectors(sents, store, embedder, cache or SentenceCache())  # (n, dim)
     cos = vecs @ hits.qvec
     coverage = _coverage(hits.qterms, [s.text for s in sents], store)
     score = 0.65 * cos + 0.35 * coverage
@@ -153,6 +153,18 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             marks.append(f"[{n}]")
         parts.append(f"{sents[group[0]].text} {''.join(marks)}")
     return Answer(question, " ".join(parts), "extractive", True, "", tuple(citations), tuple(passages))
+
+
+def _sentence_vectors(sents: list[Sentence], store: Store, embedder: Embedder, cache: SentenceCache) -> np.ndarray:
+    """(n, dim): the vectors stored at index time (no model call); only sentences without one
+    (an older index, a sentence past the model's limit) are embedded now."""
+    stored = store.sentence_vectors(list({s.passage.chunk_id for s in sents}))
+    out = [stored.get(s.passage.chunk_id, {}).get(s.start - s.passage.start) for s in sents]
+    todo = [i for i, v in enumerate(out) if v is None]
+    if todo:
+        for i, v in zip(todo, cache.encode(embedder, [sents[i].text for i in todo])):
+            out[i] = v
+    return np.stack(out)
 
 
 def _same_fact(a: str, b: str, cos: float) -> bool:

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import queue
 import sys
+import threading
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
 import numpy as np
 
-from .chunk import chunk_article, get_encoding
+from .chunk import chunk_article, get_encoding, sentence_spans
 from .embed import Embedder
 from .ingest import check_paths, read_articles
 from .settings import Settings
-from .store import FORMAT_VERSION, Writer
+from .store import FORMAT_VERSION, Writer, pack_sentences
 from .terms import TERMS_VERSION
 from .types import Article, Chunk, IndexReport, Skipped
 
@@ -68,58 +71,88 @@ def update_index(
     With no paths, the paths indexed before are read again.
     """
     paths = [p.absolute() for p in check_paths([Path(p) for p in paths])]
-    enc = get_encoding(settings.encoding)
-    count_tokens = lambda s: len(enc.encode(s, disallowed_special=()))  # noqa: E731
     report = IndexReport()
     cleaned: Counter[str] = Counter()
     with Writer.open(settings.index_dir, manifest(settings, embedder), rebuild=rebuild) as w:
         if not paths:
             paths = check_paths([Path(r) for r in sorted(w.roots)])
-        seen: set[str] = set()
-        pending: list[tuple[Article, str, list[Chunk], list[str], dict[str, int], bool]] = []
-        pending_chunks = 0
         progress = _Progress(enabled=sys.stderr.isatty())
+        seen: set[str] = set()
+        # Reading, cleaning and chunking run in a thread while this one embeds the previous batch
+        # (torch releases the GIL), so the build takes about as long as the embedding alone.
+        batches: queue.Queue = queue.Queue(maxsize=2)
+        stop = threading.Event()
+        reader = threading.Thread(
+            target=_read_batches, daemon=True,
+            args=(paths, settings, embedder, w.lookup(), batches, stop, seen, cleaned, report),
+        )
+        reader.start()
+        try:
+            while True:
+                kind, item = batches.get()
+                if kind == "done":
+                    break
+                if kind == "error":
+                    raise item
+                if kind == "skip":
+                    report.skipped.append(item)
+                    if on_skip:
+                        on_skip(item)
+                    continue
+                _embed_and_put(item, w, embedder, report)
+                progress.add(sum(1 for b in item for h in b.hashes if h not in b.old))
+        finally:
+            stop.set()
+            while reader.is_alive():  # unblock a reader waiting on a full queue
+                try:
+                    batches.get_nowait()
+                except queue.Empty:
+                    reader.join(0.05)
+        for doc_id in sorted(set(w.docs_from(paths)) - seen):
+            w.delete(doc_id)
+            report.removed += 1
+        w.set_roots(paths)
+        report.chunks_total = w.count_chunks()
+        report.documents_total = w.count_documents()
+        w.commit()
+        progress.close()
+    report.cleaned = dict(sorted(cleaned.items()))
+    return report
 
-        def flush() -> None:
-            nonlocal pending_chunks
-            texts, where = [], []
-            for pi, (art, _h, chunks, hashes, old, _new) in enumerate(pending):
-                for ci, (ch, h) in enumerate(zip(chunks, hashes)):
-                    if h not in old:
-                        texts.append(embed_input(art, ch))
-                        where.append((pi, ci))
-            fresh = embedder.encode(texts, progress=False) if texts else None
-            progress.add(len(texts))
-            report.chunks_embedded += len(texts)
-            slot = {pos: i for i, pos in enumerate(where)}
-            for pi, (art, h, chunks, hashes, old, _new) in enumerate(pending):
-                vecs = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
-                reuse = [(ci, old[hh]) for ci, hh in enumerate(hashes) if hh in old]
-                if reuse:
-                    vecs[[ci for ci, _ in reuse]] = w.reconstruct([cid for _, cid in reuse])
-                for ci in range(len(chunks)):
-                    if (pi, ci) in slot:
-                        vecs[ci] = fresh[slot[(pi, ci)]]
-                w.put(art, h, chunks, hashes, vecs)
-            pending.clear()
-            pending_chunks = 0
 
+@dataclass(frozen=True)
+class _Pending:
+    """An added or changed article, chunked, waiting for its vectors."""
+
+    article: Article
+    hash: str
+    chunks: list[Chunk]
+    hashes: list[str]  # embedding-input hash per chunk
+    old: dict[str, int]  # embedding-input hash -> chunk id already in the index, for reuse
+
+
+def _read_batches(paths, settings, embedder, lookup, out: queue.Queue, stop: threading.Event,
+                  seen: set[str], cleaned: Counter, report: IndexReport) -> None:
+    """Read, clean and chunk the articles that changed; put batches of about EMBED_BATCH chunks on `out`."""
+    try:
+        enc = get_encoding(settings.encoding)
+        count_tokens = lambda s: len(enc.encode(s, disallowed_special=()))  # noqa: E731
+        pending: list[_Pending] = []
+        n_chunks = 0
         for item in read_articles(paths, max_file_bytes=settings.max_file_bytes):
+            if stop.is_set():
+                return
             if isinstance(item, Skipped):
-                report.skipped.append(item)
-                if on_skip:
-                    on_skip(item)
+                out.put(("skip", item))
                 continue
             if item.doc_id in seen:
-                skip = Skipped(item.origin, f"document id {item.doc_id!r} was already read from another file; rename one")
-                report.skipped.append(skip)
-                if on_skip:
-                    on_skip(skip)
+                out.put(("skip", Skipped(
+                    item.origin, f"document id {item.doc_id!r} was already read from another file; rename one")))
                 continue
             seen.add(item.doc_id)
             cleaned.update(r.rule for r in item.removed)
             h = article_hash(item)
-            old_hash = w.doc_hash(item.doc_id)
+            old_hash = lookup.doc_hash(item.doc_id)
             if old_hash == h:
                 report.unchanged += 1
                 continue
@@ -135,22 +168,53 @@ def update_index(
                 fits=lambda t, a=item: embedder.fits(f"{a.title}\n{t}" if a.title else t),
             )
             hashes = [hashlib.sha1(embed_input(item, c).encode()).hexdigest() for c in chunks]
-            old = w.chunk_hashes(item.doc_id) if old_hash is not None else {}
-            pending.append((item, h, chunks, hashes, old, old_hash is None))
-            pending_chunks += len(chunks)
-            if pending_chunks >= EMBED_BATCH:
-                flush()
-        flush()
-        for doc_id in sorted(set(w.docs_from(paths)) - seen):
-            w.delete(doc_id)
-            report.removed += 1
-        w.set_roots(paths)
-        report.chunks_total = w.count_chunks()
-        report.documents_total = w.count_documents()
-        w.commit()
-        progress.close()
-    report.cleaned = dict(sorted(cleaned.items()))
-    return report
+            old = lookup.chunk_hashes(item.doc_id) if old_hash is not None else {}
+            pending.append(_Pending(item, h, chunks, hashes, old))
+            n_chunks += len(chunks)
+            if n_chunks >= EMBED_BATCH:
+                out.put(("batch", pending))
+                pending, n_chunks = [], 0
+        if pending:
+            out.put(("batch", pending))
+        out.put(("done", None))
+    except BaseException as e:  # hand it to the main thread, which raises it
+        out.put(("error", e))
+    finally:
+        lookup.close()
+
+
+def _embed_and_put(batch: list[_Pending], w: Writer, embedder: Embedder, report: IndexReport) -> None:
+    """Embed the new chunks of a batch (with their sentences, in the same pass) and write the batch."""
+    texts, spans, own, where = [], [], [], []
+    for pi, p in enumerate(batch):
+        for ci, (ch, h) in enumerate(zip(p.chunks, p.hashes)):
+            if h not in p.old:
+                text = embed_input(p.article, ch)
+                shift = len(text) - len(ch.text)  # the title in front
+                texts.append(text)
+                own.append(sentence_spans(ch.text))
+                spans.append([(a + shift, b + shift) for a, b in own[-1]])
+                where.append((pi, ci))
+    fresh, sent_vecs = embedder.encode_spans(texts, spans)
+    report.chunks_embedded += len(texts)
+    slot = {pos: i for i, pos in enumerate(where)}
+    for pi, p in enumerate(batch):
+        vecs = np.zeros((len(p.chunks), embedder.dim), dtype=np.float32)
+        packed: list = [None] * len(p.chunks)
+        reuse = [(ci, p.old[hh]) for ci, hh in enumerate(p.hashes) if hh in p.old]
+        if reuse:
+            vecs[[ci for ci, _ in reuse]] = w.reconstruct([cid for _, cid in reuse])
+            blobs = w.sentence_blobs([cid for _, cid in reuse])
+            for ci, cid in reuse:
+                packed[ci] = blobs.get(cid)
+        for ci in range(len(p.chunks)):
+            j = slot.get((pi, ci))
+            if j is None:
+                continue
+            vecs[ci] = fresh[j]
+            ok = ~np.isnan(sent_vecs[j][:, 0])  # sentences past the model's limit: embedded when asked
+            packed[ci] = pack_sentences([a for (a, _), keep in zip(own[j], ok) if keep], sent_vecs[j][ok])
+        w.put(p.article, p.hash, p.chunks, p.hashes, vecs, packed)
 
 
 class _Progress:
