@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -51,18 +52,21 @@ class SentenceCache:
     def __init__(self, size: int = 20000) -> None:
         self.size = size
         self._d: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()  # the app answers from many threads at once
 
     def encode(self, embedder: Embedder, texts: list[str]) -> np.ndarray:
-        todo = [t for t in dict.fromkeys(texts) if t not in self._d]
-        if todo:
-            for t, v in zip(todo, embedder.encode(todo)):
+        # One lock around the whole step: simple and correct, and this path is rare (sentences
+        # whose vectors were not stored at index time).
+        with self._lock:
+            todo = [t for t in dict.fromkeys(texts) if t not in self._d]
+            for t, v in zip(todo, embedder.encode(todo) if todo else []):
                 self._d[t] = v
-                if len(self._d) > self.size:
-                    self._d.popitem(last=False)
-        out = np.stack([self._d[t] for t in texts]) if texts else np.zeros((0, embedder.dim), np.float32)
-        for t in texts:
-            self._d.move_to_end(t)
-        return out
+            out = [self._d[t] for t in texts]
+            for t in texts:
+                self._d.move_to_end(t)
+            while len(self._d) > max(self.size, len(texts)):
+                self._d.popitem(last=False)
+        return np.stack(out) if out else np.zeros((0, embedder.dim), np.float32)
 
 
 def cite(n: int, s: Sentence) -> Citation:
