@@ -55,6 +55,9 @@ class Report:
     citation_precision: float | None = None
     abstention_rate: float | None = None
     over_abstention_rate: float | None = None
+    # Quantiles (min, 10%, median, 90%, max) of the answers' evidence scores, by kind of question:
+    # where `ground_threshold` sits between them decides abstention.
+    evidence: dict[str, list[float]] = field(default_factory=dict)
     misses: list[dict] = field(default_factory=list)  # the questions that went wrong, and how
 
     def to_dict(self) -> dict:
@@ -142,6 +145,7 @@ def evaluate(idx: Index, cases: Sequence[QACase], *, k: int = 10, answers: bool 
     ranked_n = 0
     answer_hits = answer_n = cited_ok = cited_n = declined = over = 0
     gold_texts: dict[str, str] = {}
+    evidence: dict[str, list[float]] = {"answerable": [], "unanswerable": []}
     for case in cases:
         gold = set(case.gold_doc_ids)
         if case.answerable:
@@ -156,6 +160,7 @@ def evaluate(idx: Index, cases: Sequence[QACase], *, k: int = 10, answers: bool 
                 rep.misses.append({"line": case.line, "question": case.question, "miss": f"no gold document in top {k}"})
         if answers and (case.answers or not case.answerable):
             a = idx.ask(case.question)
+            evidence["answerable" if case.answerable else "unanswerable"].append(a.evidence)
             if not case.answerable:
                 declined += not a.grounded
                 if a.grounded:
@@ -183,7 +188,18 @@ def evaluate(idx: Index, cases: Sequence[QACase], *, k: int = 10, answers: bool 
         rep.citation_precision = cited_ok / cited_n if cited_n else None
         rep.over_abstention_rate = over / answer_n if answer_n else None
         rep.abstention_rate = declined / rep.unanswerable if rep.unanswerable else None
+        rep.evidence = {kind: quantiles(v) for kind, v in evidence.items() if v}
     return rep
+
+
+def quantiles(values: Sequence[float]) -> list[float]:
+    """Min, 10th percentile, median, 90th percentile and max (nearest rank), rounded.
+
+    >>> quantiles([0.1, 0.2, 0.3, 0.4, 0.5])
+    [0.1, 0.1, 0.3, 0.5, 0.5]
+    """
+    v = sorted(values)
+    return [round(v[min(len(v) - 1, int(q * len(v)))], 3) for q in (0, 0.1, 0.5, 0.9)] + [round(v[-1], 3)]
 
 
 def _gold_citations(idx: Index, a: Answer, gold: set[str], texts: dict[str, str]) -> int:
@@ -225,6 +241,8 @@ def format_table(rep: Report) -> str:
     width = max(len(r[0]) for r in rows)
     lines = [f"{rep.questions} questions ({rep.answerable} answerable, {rep.unanswerable} unanswerable)"]
     lines += [f"{name:<{width}}  {value:>7}" for name, value in rows]
+    for kind, q in rep.evidence.items():
+        lines.append(f"evidence, {kind} (min/10%/median/90%/max): {' / '.join(f'{x:.2f}' for x in q)}")
     for m in rep.misses:
         lines.append(f"miss, line {m['line']}: {m['miss']}: {m['question']}")
     return "\n".join(lines)

@@ -94,6 +94,8 @@ class Answer:
     notice: str = ""
     citations: tuple[Citation, ...] = ()
     passages: tuple[Passage, ...] = field(default=(), compare=False)
+    # The best sentence's score less the unseen-words penalty; compared with `ground_threshold`.
+    evidence: float = field(default=0.0, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
