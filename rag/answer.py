@@ -33,7 +33,8 @@ from .types import Answer, Citation, Passage
 NOT_FOUND = "The indexed articles don't answer this question."
 SAME_FACT = 0.88  # cosine above which two sentences state the same fact
 SAME_FACT_SHARED = 0.75  # ... or above which they do when they also share a run of five words
-CLOSE_TO_BEST = 0.85  # a further sentence joins the answer when it scores this close to the best
+SAME_FACT_FLOOR = 0.6  # ... while another outlet's copy of a chosen fact is cited down to this share of it
+CLOSE_TO_BEST = 0.9  # a further sentence joins the answer when it scores this close to the best (0.85 cited off-topic sentences)
 UNSEEN_PENALTY = 0.3  # evidence lost when every word of the question is unknown to the index
 TYPE_PENALTY = 0.1  # score lost by a sentence with no number (date) when the question asks for one
 
@@ -138,14 +139,14 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
 
     chosen: list[list[int]] = []  # each: [sentence index, then same-fact sentences from other outlets]
     for i in order:
-        if float(score[i]) < CLOSE_TO_BEST * best and chosen:
+        if float(score[i]) < SAME_FACT_FLOOR * best:
             break
         same = next((g for g in chosen if _same_fact(sents[g[0]].text, sents[i].text, float(vecs[g[0]] @ vecs[i]))), None)
         if same is not None:
             if all(sents[j].passage.doc_id != sents[i].passage.doc_id for j in same):
                 same.append(i)
             continue
-        if len(chosen) < settings.max_answer_sentences:
+        if float(score[i]) >= CLOSE_TO_BEST * best and len(chosen) < settings.max_answer_sentences:
             chosen.append([i])
 
     citations: list[Citation] = []
