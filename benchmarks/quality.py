@@ -90,6 +90,15 @@ def build(name: str, jsonl: Path, embedder: Embedder) -> Index:
     return idx
 
 
+def indexed(idx: Index, cases: list[QACase]) -> list[QACase]:
+    """The cases whose gold document was indexed (ingest skips the few that clean to nothing)."""
+    have = {d for c in cases for d in c.gold_doc_ids if idx.store.document(d)}
+    kept = [c for c in cases if set(c.gold_doc_ids) & have]
+    if len(kept) < len(cases):
+        print(f"{len(cases) - len(kept)} queries dropped: their document was not indexed", file=sys.stderr)
+    return kept
+
+
 def run(idx: Index, cases: list[QACase], *, answers: bool = False) -> dict:
     t = time.perf_counter()
     rep = evaluate(idx, cases, k=10, answers=answers)
@@ -126,18 +135,20 @@ def main(argv: list[str] | None = None) -> int:
     ent_ids = corpus([("", r["knowledge"]) for r in ent], CACHE / f"entity-{args.questions}.jsonl", "hotpot")
     ent_cases = [QACase(i + 1, r["question"], (d,), (r["right_answer"],)) for i, (r, d) in enumerate(zip(ent, ent_ids))]
 
+    news_idx = build(f"news-{args.articles}", CACHE / f"news-{args.articles}.jsonl", embedder)
+    ent_idx = build(f"entity-{args.questions}", CACHE / f"entity-{args.questions}.jsonl", embedder)
+    news_cases, ent_cases = indexed(news_idx, news_cases), indexed(ent_idx, ent_cases)
     sets = {
-        f"news: CNN/DailyMail, {len(news_cases):,} summaries → {len(set(news_ids)):,} articles": (
-            build(f"news-{args.articles}", CACHE / f"news-{args.articles}.jsonl", embedder), news_cases),
-        f"entity: HotpotQA (HaluEval), {len(ent_cases):,} questions → {len(set(ent_ids)):,} paragraphs": (
-            build(f"entity-{args.questions}", CACHE / f"entity-{args.questions}.jsonl", embedder), ent_cases),
+        f"news: CNN/DailyMail, {len(news_cases):,} summaries → {news_idx.store.count_documents():,} articles": (
+            news_idx, news_cases),
+        f"entity: HotpotQA (HaluEval), {len(ent_cases):,} questions → {ent_idx.store.count_documents():,} paragraphs": (
+            ent_idx, ent_cases),
     }
     results: dict = {"date": time.strftime("%Y-%m-%d"), "command": "python benchmarks/quality.py " + " ".join(argv or sys.argv[1:]),
                      "data": f"{WHEEL[0]}=={WHEEL[1]}", "dense_weight": settings.dense_weight, "retrieval": {}, "answers": {}}
     for label, (idx, cases) in sets.items():
         results["retrieval"][label] = {name: run(v, cases) for name, v in variants(idx).items()}
         print(f"done: {label}", file=sys.stderr)
-    news_idx, ent_idx = (v[0] for v in sets.values())
     results["answers"][f"entity questions, own paragraphs ({args.answers})"] = run(ent_idx, ent_cases[:args.answers], answers=True)
     foreign = [QACase(i + 1, r["question"], answerable=False) for i, r in enumerate(held_out)]
     results["answers"][f"entity questions asked of the news index ({len(foreign)})"] = run(news_idx, foreign, answers=True)

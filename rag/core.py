@@ -17,6 +17,7 @@ from .answer import NOT_FOUND, SentenceCache, extractive_answer
 from .embed import Embedder
 from .errors import IndexNotFoundError
 from .index import update_index
+from .rerank import CrossEncoderReranker, Reranker
 from .retrieve import clean_query, search
 from .settings import Settings
 from .store import Store
@@ -32,6 +33,14 @@ class Index:
         self._store: Store | None = None
         self._write_lock = threading.Lock()
         self._cache = SentenceCache()
+        self._reranker: Reranker | None = None
+
+    @property
+    def reranker(self) -> Reranker | None:
+        """The optional rerank stage (`settings.reranker`), loaded on first use; None when off."""
+        if self._reranker is None and self.settings.reranker:
+            self._reranker = CrossEncoderReranker(self.settings.reranker, device=self.settings.device)
+        return self._reranker
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, embedder: Embedder | None = None,
@@ -75,7 +84,8 @@ class Index:
         """The best `k` passages for `query`, best first."""
         query = clean_query(query, max_chars=self.settings.max_question_chars, what="query")
         self.refresh()
-        return search(self.store, self.embedder, query, self.settings, k=k, sources=sources, doc_ids=doc_ids).passages
+        return search(self.store, self.embedder, query, self.settings, k=k, sources=sources, doc_ids=doc_ids,
+                      reranker=self.reranker).passages
 
     def ask(self, question: str, k: int | None = None, *, sources: Sequence[str] = (),
             doc_ids: Sequence[str] = (), mode: str | None = None) -> Answer:
@@ -94,7 +104,8 @@ class Index:
         question = clean_query(question, max_chars=self.settings.max_question_chars)
         self.refresh()
         store = self.store
-        hits = search(store, self.embedder, question, self.settings, k=k, sources=sources, doc_ids=doc_ids)
+        hits = search(store, self.embedder, question, self.settings, k=k, sources=sources, doc_ids=doc_ids,
+                      reranker=self.reranker)
         yield extractive_answer(question, hits, store, self.embedder, self.settings, cache=self._cache)
 
     def sources(self) -> list[tuple[str, int]]:

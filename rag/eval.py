@@ -114,7 +114,7 @@ def rank_documents(idx: Index, question: str, k: int) -> list[str]:
     docs: list[str] = []
     n = min(MAX_PASSAGES, 3 * k)
     while True:
-        passages = search(idx.store, idx.embedder, question, idx.settings, k=n).passages
+        passages = search(idx.store, idx.embedder, question, idx.settings, k=n, reranker=idx.reranker).passages
         docs = list(dict.fromkeys(p.doc_id for p in passages))
         if len(docs) >= k or len(passages) < n or n == MAX_PASSAGES:
             return docs[:k]

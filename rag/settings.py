@@ -35,6 +35,9 @@ class Settings:
     candidates: int = 50
     dense_weight: float = 0.5
     dedupe_threshold: float = 0.95
+    # Optional second stage (rag/rerank.py): a cross-encoder name or path, off when empty.
+    reranker: str = ""
+    rerank_depth: int = 20
     # Answering: below this evidence score the corpus is taken not to hold the answer.
     ground_threshold: float = 0.37
     max_answer_sentences: int = 3
