@@ -92,7 +92,7 @@ def sentences_of(passages: list[Passage]) -> list[Sentence]:
 
 def missing_names(question: str, store: Store) -> list[str]:
     """Names and numbers in the question that no indexed passage contains."""
-    words = re.findall(r"[\w’'.-]+", question)
+    words = re.findall(r"\d+(?:[.,]\d+)+|[\w’'.-]+", question)  # "1,000" is one number, as in `terms`
     wanted = {}
     for i, w in enumerate(words):
         w = w.strip(".’'-")

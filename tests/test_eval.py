@@ -9,11 +9,12 @@ from rag.eval import QACase, evaluate, load_qa, ndcg
 
 from conftest import DATA
 
-# The seed set's figures when these floors were set (2026-11-22): R@1 90.9%, R@5 100%, MRR 0.947,
-# nDCG@10 0.953, answer hit 95.5%, citation precision 91.2%, abstention 100%, over-abstention 0%.
-FLOORS = {"recall@1": 0.85, "recall@5": 0.95, "mrr": 0.90, "ndcg@10": 0.90, "answer_hit_rate": 0.90,
-          "citation_precision": 0.85, "abstention_rate": 0.95}
-CEILINGS = {"over_abstention_rate": 0.05}
+# The seed set's figures when these floors were set (2026-11-22, 48 questions): R@1 93.1%, R@5 100%,
+# MRR 0.960, nDCG@10 0.962, answer hit 93.1%, citation precision 97.3%, abstention 100%,
+# over-abstention 3.4% (1 of 29). Each floor allows about one more miss than that.
+FLOORS = {"recall@1": 0.88, "recall@5": 0.95, "mrr": 0.92, "ndcg@10": 0.92, "answer_hit_rate": 0.88,
+          "citation_precision": 0.90, "abstention_rate": 0.94}
+CEILINGS = {"over_abstention_rate": 0.07}
 
 
 def test_rag_eval_on_the_seed_set_meets_its_floors(seed_index, capsys):
