@@ -84,6 +84,8 @@ class Settings:
         return changed
 
     def validate(self) -> None:
+        if not 1 <= self.rerank_depth <= 100:
+            raise SettingsError(f"rerank_depth is {self.rerank_depth}; rerank 1 to 100 passages (RAG_RERANK_DEPTH)")
         if self.chunk_tokens < 16:
             raise SettingsError(f"chunk_tokens is {self.chunk_tokens}; use 16 or more (RAG_CHUNK_TOKENS)")
         if not 0 <= self.chunk_overlap < self.chunk_tokens:
