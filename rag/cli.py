@@ -1,4 +1,4 @@
-"""The `rag` command: index, search, ask. A thin face over `rag.Index`.
+"""The `rag` command: index, search, ask, eval. A thin face over `rag.Index`.
 
 Library errors become one line on stderr and exit code 2; `--json` prints what programs read.
 A QUERY or QUESTION of `-` reads one per line from stdin and prints one JSON object per line,
@@ -55,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--llm-timeout", type=float, help="seconds before falling back to the extractive answer (default 30)")
     common(sp)
 
+    sp = sub.add_parser("eval", help="retrieval and answer quality on a QA set (JSON Lines)")
+    sp.add_argument("qa", type=Path, help='QA file: {"question", "gold_doc_ids": [...], "answers"?: [...], "answerable"?: false} a line')
+    sp.add_argument("-k", type=int, default=10, help="documents ranked per question (default 10)")
+    common(sp)
+
     sp = sub.add_parser("stats", help="what the index holds")
     common(sp)
     return p
@@ -102,6 +107,9 @@ def _run(args: argparse.Namespace) -> int:
                 print("cleaned: " + ", ".join(f"{k} {v}" for k, v in report.cleaned.items()))
         return 0
 
+    if args.command == "eval":
+        return _eval(settings, args)
+
     idx = Index(settings)
     idx.store  # fail early (no index, other model) before reading stdin
     if args.command == "stats":
@@ -140,6 +148,25 @@ def _run(args: argparse.Namespace) -> int:
         _print_passages(result)
     else:
         _print_answer(result)
+    return 0
+
+
+def _eval(settings, args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .core import Index
+    from .eval import evaluate, format_table, load_qa
+
+    cases = load_qa(args.qa)  # bad lines fail before the model loads
+    idx = Index(settings)
+    idx.store
+    with tqdm(total=len(cases), desc="evaluating", unit="question", file=sys.stderr, leave=False,
+              disable=None) as bar:
+        report = evaluate(idx, cases, k=args.k, on_case=lambda: bar.update(1))
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        print(format_table(report))
     return 0
 
 

@@ -22,6 +22,7 @@ from .followup import standalone_question
 from .index import update_index
 from .ingest import SUPPORTED, read_articles
 from .llm import fallback_answer, llm_answer
+from .rerank import CrossEncoderReranker, Reranker
 from .retrieve import clean_query, search
 from .settings import Settings
 from .store import Store
@@ -37,6 +38,14 @@ class Index:
         self._store: Store | None = None
         self._write_lock = threading.Lock()
         self._cache = SentenceCache()
+        self._reranker: Reranker | None = None
+
+    @property
+    def reranker(self) -> Reranker | None:
+        """The optional rerank stage (`settings.reranker`), loaded on first use; None when off."""
+        if self._reranker is None and self.settings.reranker:
+            self._reranker = CrossEncoderReranker(self.settings.reranker, device=self.settings.device)
+        return self._reranker
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, embedder: Embedder | None = None,
@@ -151,7 +160,8 @@ class Index:
         """The best `k` passages for `query`, best first."""
         query = clean_query(query, max_chars=self.settings.max_question_chars, what="query")
         self.refresh()
-        return search(self.store, self.embedder, query, self.settings, k=k, sources=sources, doc_ids=doc_ids).passages
+        return search(self.store, self.embedder, query, self.settings, k=k, sources=sources, doc_ids=doc_ids,
+                      reranker=self.reranker).passages
 
     def ask(self, question: str, k: int | None = None, *, sources: Sequence[str] = (),
             doc_ids: Sequence[str] = (), mode: str | None = None,
@@ -178,7 +188,8 @@ class Index:
         self.refresh()
         store = self.store
         question, fault = standalone_question(question, history, settings)
-        hits = search(store, self.embedder, question, settings, k=k, sources=sources, doc_ids=doc_ids)
+        hits = search(store, self.embedder, question, settings, k=k, sources=sources, doc_ids=doc_ids,
+                      reranker=self.reranker)
         extractive = extractive_answer(question, hits, store, self.embedder, settings, cache=self._cache)
         # No LLM call when there is none, or when retrieval found nothing that answers the question.
         if not settings.llm_enabled or not extractive.grounded:

@@ -19,6 +19,7 @@ import numpy as np
 
 from .embed import Embedder
 from .errors import InputError
+from .rerank import Reranker, rerank
 from .settings import Settings
 from .store import Store
 from .terms import terms
@@ -64,8 +65,9 @@ def search(
     k: int | None = None,
     sources: Sequence[str] = (),
     doc_ids: Sequence[str] = (),
+    reranker: Reranker | None = None,
 ) -> Hits:
-    """The top `k` passages for `query`, best first."""
+    """The top `k` passages for `query`, best first (in the `reranker`'s order when one is given)."""
     k = settings.k if k is None else k
     if not 1 <= k <= 100:
         raise InputError(f"k is {k}; ask for 1 to 100 passages")
@@ -93,12 +95,13 @@ def search(
     fused = settings.dense_weight * _minmax(dense) + (1 - settings.dense_weight) * _minmax(lexical)
     order = np.argsort(-fused, kind="stable")
 
+    want = max(k, settings.rerank_depth) if reranker is not None else k
     chosen: list[int] = []
     for j in order:
         if chosen and float(np.max(vecs[chosen] @ vecs[j])) >= settings.dedupe_threshold:
             continue
         chosen.append(int(j))
-        if len(chosen) == k:
+        if len(chosen) == want:
             break
     rows = store.chunk_rows([cand[j] for j in chosen])
     passages, kept = [], []
@@ -114,6 +117,9 @@ def search(
                 url=row.url, date=row.date, dense_score=float(dense[j]), lexical_score=float(lexical[j]),
             )
         )
+    if reranker is not None:
+        passages, kept_vecs = rerank(reranker, query, passages, vecs[kept], k)
+        return Hits(passages, qvec, kept_vecs, qterms)
     return Hits(passages, qvec, vecs[kept], qterms)
 
 

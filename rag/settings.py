@@ -35,8 +35,13 @@ class Settings:
     candidates: int = 50
     dense_weight: float = 0.5
     dedupe_threshold: float = 0.95
-    # Answering: below this evidence score the corpus is taken not to hold the answer.
-    ground_threshold: float = 0.37
+    # Optional second stage (rag/rerank.py): a cross-encoder name or path, off when empty.
+    reranker: str = ""
+    rerank_depth: int = 20
+    # Answering: below this evidence score the corpus is taken not to hold the answer. Set where the
+    # measured answerable and unanswerable evidence scores cross (README, "Quality"): fewest errors of
+    # both kinds on HotpotQA questions asked of their own paragraphs and of a news index.
+    ground_threshold: float = 0.41
     max_answer_sentences: int = 3
     answer_mode: Literal["auto", "extractive"] = "auto"
     # LLM (any OpenAI-compatible server); no base URL means extractive answers only.
@@ -81,6 +86,8 @@ class Settings:
         return changed
 
     def validate(self) -> None:
+        if not 1 <= self.rerank_depth <= 100:
+            raise SettingsError(f"rerank_depth is {self.rerank_depth}; rerank 1 to 100 passages (RAG_RERANK_DEPTH)")
         if self.chunk_tokens < 16:
             raise SettingsError(f"chunk_tokens is {self.chunk_tokens}; use 16 or more (RAG_CHUNK_TOKENS)")
         if not 0 <= self.chunk_overlap < self.chunk_tokens:

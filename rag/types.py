@@ -95,6 +95,8 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     passages: tuple[Passage, ...] = field(default=(), compare=False)
     uncited: tuple[str, ...] = ()  # LLM answers: sentences of `answer` that cite no passage
+    # The best sentence's score less the unseen-words penalty; compared with `ground_threshold`.
+    evidence: float = field(default=0.0, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
