@@ -172,7 +172,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             citations.append(cite(n, s))
             marks.append(f"[{n}]")
         parts.append(f"{sents[group[0]].text} {''.join(marks)}")
-    return Answer(question, " ".join(parts), "extractive", True, "", tuple(citations), tuple(passages), evidence)
+    return Answer(question, " ".join(parts), "extractive", True, "", tuple(citations), tuple(passages), evidence=evidence)
 
 
 def _type_mismatch(question: str, texts: list[str]) -> np.ndarray:

@@ -259,7 +259,7 @@ def validate(question: str, text: str, passages: Sequence[Passage], store: Store
             marks_of[i].append(numbers[key].n)
     parts = [c + (" " + "".join(f"[{n}]" for n in ns) if ns else "") for c, ns in zip(claims, marks_of)]
     uncited = tuple(c for c, ns in zip(claims, marks_of) if not ns)
-    return Answer(question, " ".join(parts), "llm", True, "", tuple(numbers.values()), tuple(passages), uncited)
+    return Answer(question, " ".join(parts), "llm", True, "", tuple(numbers.values()), tuple(passages), uncited=uncited)
 
 
 def _best_support(claims: list[str], passages: list[Passage], store: Store, embedder: Embedder,
