@@ -65,10 +65,10 @@ CAPTION = re.compile(
 
 _JOB = r"(?:reporter|correspondent|writer|editor|journalist|columnist|contributor|producer|author|analyst|photographer|anchor)"
 JOB_TITLE = re.compile(r"^(?:[A-Z][\w'-]*\s+){0,4}" + _JOB + r"s?$", re.IGNORECASE)
+# An author bio opens with the author's name: "Jane Doe is a breaking news reporter who ... Follow her on X".
 BIO = re.compile(
-    r"\b(?:is|was|has been)\s+(?:an?|the)\s+(?:[\w'-]+\s+){0,5}" + _JOB + r"\b.*"
-    r"(?:\bfollow (?:him|her|them)\b|\bcan be reached\b|\bjoined\b|\byears? (?:of )?experience\b|\bcovers\b|@|https?://)",
-    re.IGNORECASE,
+    r"^(?:[A-Z][\w'’.-]+\s+){1,3}(?i:(?:is|was|has been)\s+(?:an?|the)\s+(?:[\w'-]+\s+){0,5}" + _JOB + r"\b.*"
+    r"(?:\bfollow (?:him|her|them)\b|\bcan be reached\b|\bjoined\b|\byears? (?:of )?experience\b|\bcovers\b|@|https?://))"
 )
 BYLINE = re.compile(r"^(?:by\s+)?(?:[A-Z][\w'’.-]+)(?:\s+[A-Z][\w'’.-]+){1,3}(?:\s*(?:,|and)\s*.{0,60})?$")
 BY_PREFIX = re.compile(r"^by\s+[A-Z].{0,80}$", re.IGNORECASE)
@@ -138,7 +138,8 @@ def clean(raw: str, *, title: str = "") -> Cleaned:
             continue
         s, indent = lines[i]
         rule = _line_rule(s, title=title, first=pos == 0)
-        if rule is None and BIO.search(s) and pos >= len(content) // 2:
+        # A bio is a short paragraph after the article's first; a whole article on one line never is.
+        if rule is None and len(s) <= 600 and pos >= max(1, len(content) // 2) and BIO.match(s):
             rule = "bio"
             bio_names.add(" ".join(s.split()[:2]))
         if rule:

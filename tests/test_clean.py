@@ -80,3 +80,13 @@ def test_nothing_removed_from_plain_prose():
     raw = "The minister resigned on Tuesday.\n\nHe said he had no regrets. Critics disagreed."
     c = clean(raw)
     assert c.text == raw and c.removed == ()
+
+
+def test_an_article_on_one_line_is_never_taken_for_a_bio():
+    # A real CNN article shape that the bio rule once dropped whole: one line, a photographer "is a ...".
+    raw = ("Eternally blooming in Kolkata is Malik Ghat, a flower market. Photographer Ken Hermann is a "
+           "photographer who joined the project in 2014 and covers markets, see https://example.com for more. "
+           "The sellers arrive before dawn.")
+    assert clean(raw).text == raw
+    c = clean("Story text here.\n\nMore story.\n\nJane Doe is a staff reporter who covers courts. Follow her on X.")
+    assert c.text == "Story text here.\n\nMore story." and c.removed[0].rule == "bio"
