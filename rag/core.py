@@ -117,6 +117,10 @@ class Index:
         safe = upload_name(name)
         if Path(safe).suffix.lower() not in SUPPORTED:
             return Skipped(name, f"unsupported file type {Path(safe).suffix or '(none)'}; use .txt, .md, .html or .jsonl")
+        size = src.stat().st_size
+        if size > self.settings.max_file_bytes:
+            return Skipped(name, f"file is {size:,} bytes, over the {self.settings.max_file_bytes:,}-byte limit "
+                                 "(RAG_MAX_FILE_BYTES); split it or raise the limit")
         data = src.read_bytes()
         stem, suffix = Path(safe).stem, Path(safe).suffix
         dest, n = uploads / safe, 1
