@@ -31,6 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--index-dir", type=Path, help="index folder (default: $RAG_INDEX_DIR, else index/)")
         sp.add_argument("--json", action="store_true", help="print JSON")
 
+    def filters(sp: argparse.ArgumentParser, k_help: str) -> None:
+        sp.add_argument("-k", type=int, default=None, help=k_help)
+        sp.add_argument("--source", action="append", default=[], help="only this source (repeatable)")
+        sp.add_argument("--doc", action="append", default=[], help="only this document id (repeatable)")
+
     sp = sub.add_parser("index", help="add new and changed articles to the index, drop removed ones")
     sp.add_argument("paths", nargs="*", type=Path, help="folders, files or .jsonl (default: what was indexed before)")
     sp.add_argument("--rebuild", action="store_true", help="build the index from scratch (atomically)")
@@ -38,16 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("search", help="the passages that best match QUERY")
     sp.add_argument("query", help="the query, or - to read one per line from stdin")
-    sp.add_argument("-k", type=int, default=None, help="number of passages (default 5)")
-    sp.add_argument("--source", action="append", default=[], help="only this source (repeatable)")
-    sp.add_argument("--doc", action="append", default=[], help="only this document id (repeatable)")
+    filters(sp, "number of passages (default 5)")
     common(sp)
 
     sp = sub.add_parser("ask", help="a cited answer to QUESTION")
     sp.add_argument("question", help="the question, or - to read one per line from stdin")
-    sp.add_argument("-k", type=int, default=None, help="number of passages to answer from (default 5)")
-    sp.add_argument("--source", action="append", default=[], help="only this source (repeatable)")
-    sp.add_argument("--doc", action="append", default=[], help="only this document id (repeatable)")
+    filters(sp, "number of passages to answer from (default 5)")
     sp.add_argument("--mode", choices=["auto", "extractive"], default=None, help="auto uses the LLM when configured")
     sp.add_argument("--llm-base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 (default: $RAG_LLM_BASE_URL; none: extractive answers)")
     sp.add_argument("--llm-model", help="model name on that server (default: $RAG_LLM_MODEL)")
