@@ -250,13 +250,13 @@ class Store:
                 return []
             sql = "SELECT rowid FROM lexical WHERE lexical MATCH ?"
             if allowed is not None:
-                sql += f" AND rowid IN ({','.join(str(int(i)) for i in allowed)})"
+                sql += f" AND rowid IN {_id_list(allowed)}"
             ids = [r[0] for r in self._rows(sql + " ORDER BY bm25(lexical) LIMIT ?", [_match_expr(rare), n])]
             return sorted(self.lexical_scores(qterms, ids).items(), key=lambda x: -x[1])
         sql = "SELECT rowid, -bm25(lexical) FROM lexical WHERE lexical MATCH ?"
         args: list = [match]
         if allowed is not None:
-            sql += f" AND rowid IN ({','.join(str(int(i)) for i in allowed)})"
+            sql += f" AND rowid IN {_id_list(allowed)}"
         sql += " ORDER BY bm25(lexical) LIMIT ?"
         args.append(n)
         return [(int(i), float(s)) for i, s in self._rows(sql, args)]
@@ -281,7 +281,7 @@ class Store:
             return {}
         rows = self._rows(
             "SELECT c.id, c.text, s.sz FROM chunks c JOIN lexical_docsize s ON s.id = c.id "
-            f"WHERE c.id IN ({','.join(map(str, ids))})"
+            f"WHERE c.id IN {_id_list(ids)}"
         )
         out = {}
         for cid, text, sz in rows:
@@ -318,7 +318,7 @@ class Store:
             return {}
         try:
             rows = self._rows(f"SELECT chunk_id, starts, scales, vecs FROM sentence_vectors WHERE chunk_id IN "
-                              f"({','.join(str(int(i)) for i in ids)})")
+                              f"{_id_list(ids)}")
         except sqlite3.OperationalError:  # an index written before sentence vectors were stored
             return {}
         return {cid: dict(zip(*unpack_sentences(st, sc, v, self.dense.d))) for cid, st, sc, v in rows}
@@ -328,7 +328,7 @@ class Store:
             return {}
         rows = self._rows(
             "SELECT c.id, c.doc_id, c.ord, c.start, c.end, c.text, d.title, d.source, d.url, d.date "
-            f"FROM chunks c JOIN documents d USING(doc_id) WHERE c.id IN ({','.join(str(int(i)) for i in ids)})"
+            f"FROM chunks c JOIN documents d USING(doc_id) WHERE c.id IN {_id_list(ids)}"
         )
         return {r[0]: ChunkRow(*r) for r in rows}
 
@@ -395,6 +395,11 @@ class Lookup:
 
 BM25_K1, BM25_B = 1.2, 0.75  # FTS5's bm25() constants
 COMMON_SHARE = 0.05  # a term in more than this share of the chunks brings no lexical candidates of its own
+
+
+def _id_list(ids: Iterable[int]) -> str:
+    """An SQL list of integer ids, "(1,2,3)"; int() keeps anything else out of the statement."""
+    return "(" + ",".join(str(int(i)) for i in ids) + ")"
 
 
 def _one_token(term: str) -> bool:
@@ -498,7 +503,7 @@ class Writer:
 
     def sentence_blobs(self, ids: Sequence[int]) -> dict[int, tuple[bytes, bytes, bytes]]:
         """Stored sentence vectors of these chunks, packed, for chunks whose vectors are reused."""
-        q = f"SELECT chunk_id, starts, scales, vecs FROM sentence_vectors WHERE chunk_id IN ({','.join(str(int(i)) for i in ids)})"
+        q = f"SELECT chunk_id, starts, scales, vecs FROM sentence_vectors WHERE chunk_id IN {_id_list(ids)}"
         return {r[0]: tuple(r[1:]) for r in self.conn.execute(q)} if len(ids) else {}
 
     def docs_from(self, roots: Iterable[Path]) -> Iterator[str]:
@@ -526,7 +531,7 @@ class Writer:
             )
         if rows:
             self.dense.remove_ids(np.array([r[0] for r in rows], dtype=np.int64))
-            self.conn.execute(f"DELETE FROM sentence_vectors WHERE chunk_id IN ({','.join(str(r[0]) for r in rows)})")
+            self.conn.execute(f"DELETE FROM sentence_vectors WHERE chunk_id IN {_id_list(r[0] for r in rows)}")
         self.conn.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
         self.conn.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
 
