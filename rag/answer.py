@@ -138,10 +138,9 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
     if not sents:
         return Answer(question, NOT_FOUND, "extractive", False, "The matching passages hold no full sentences.",
                       passages=tuple(passages))
-    vecs = _sentence_vectors(sents, store, embedder, cache or SentenceCache())  # (n, dim)
-    cos = vecs @ hits.qvec
-    coverage = _coverage(hits.qterms, [s.text for s in sents], store)
-    score = 0.65 * cos + 0.35 * coverage - TYPE_PENALTY * _type_mismatch(question, [s.text for s in sents])
+    vecs = sentence_vectors(sents, store, embedder, cache or SentenceCache())  # (n, dim)
+    score = sentence_scores(hits.qvec, hits.qterms, sents, vecs, store) - TYPE_PENALTY * _type_mismatch(
+        question, [s.text for s in sents])
     order = [int(i) for i in np.argsort(-score, kind="stable")]
     best = float(score[order[0]])
     evidence = best - UNSEEN_PENALTY * unseen_share(hits.qterms, store)
@@ -183,7 +182,15 @@ def _type_mismatch(question: str, texts: list[str]) -> np.ndarray:
     return np.array([0.0 if want.search(t) else 1.0 for t in texts], dtype=np.float32)
 
 
-def _sentence_vectors(sents: list[Sentence], store: Store, embedder: Embedder, cache: SentenceCache) -> np.ndarray:
+def sentence_scores(qvec: np.ndarray, qterms: list[str], sents: list[Sentence], vecs: np.ndarray,
+                    store: Store) -> np.ndarray:
+    """(n,) how well each sentence answers: the cosine of its vector (n, dim) with the question's (dim,),
+    mixed with the share of the question's IDF weight it holds. Extractive answers and the LLM's
+    citation check score alike."""
+    return 0.65 * (vecs @ qvec) + 0.35 * _coverage(qterms, [s.text for s in sents], store)
+
+
+def sentence_vectors(sents: list[Sentence], store: Store, embedder: Embedder, cache: SentenceCache) -> np.ndarray:
     """(n, dim): the vectors stored at index time (no model call); only sentences without one
     (an older index, a sentence past the model's limit) are embedded now."""
     stored = store.sentence_vectors(list({s.passage.chunk_id for s in sents}))

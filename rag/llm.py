@@ -31,7 +31,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from .answer import NOT_FOUND, Sentence, SentenceCache, _coverage, cite, sentences_of
+from .answer import NOT_FOUND, Sentence, SentenceCache, cite, sentence_scores, sentence_vectors, sentences_of
 from .chunk import get_encoding, sentence_spans
 from .embed import Embedder
 from .errors import LLMError
@@ -269,7 +269,6 @@ def _best_support(claims: list[str], passages: list[Passage], store: Store, embe
     out = []
     for claim, vec, p in zip(claims, claim_vecs, passages):
         sents = sentences_of([p])
-        vecs = cache.encode(embedder, [s.text for s in sents])  # (sentences, dim)
-        score = 0.65 * (vecs @ vec) + 0.35 * _coverage(terms(claim), [s.text for s in sents], store)
-        out.append(sents[int(np.argmax(score))])
+        vecs = sentence_vectors(sents, store, embedder, cache)  # (sentences, dim), stored at index time
+        out.append(sents[int(np.argmax(sentence_scores(vec, terms(claim), sents, vecs, store)))])
     return out
