@@ -20,7 +20,7 @@ from .embed import Embedder
 from .errors import IndexNotFoundError
 from .followup import standalone_question
 from .index import update_index
-from .ingest import SUPPORTED, read_articles
+from .ingest import read_articles, too_large, unsupported
 from .llm import fallback_answer, llm_answer
 from .rerank import CrossEncoderReranker, Reranker
 from .retrieve import clean_query, search
@@ -115,12 +115,10 @@ class Index:
 
     def _copy_upload(self, name: str, src: Path, uploads: Path, kept: list[Path]) -> Skipped | None:
         safe = upload_name(name)
-        if Path(safe).suffix.lower() not in SUPPORTED:
-            return Skipped(name, f"unsupported file type {Path(safe).suffix or '(none)'}; use .txt, .md, .html or .jsonl")
-        size = src.stat().st_size
-        if size > self.settings.max_file_bytes:
-            return Skipped(name, f"file is {size:,} bytes, over the {self.settings.max_file_bytes:,}-byte limit "
-                                 "(RAG_MAX_FILE_BYTES); split it or raise the limit")
+        # The same checks as indexing, before anything is copied (an upload of any type has the size limit).
+        why = unsupported(Path(safe).suffix) or too_large(src.stat().st_size, self.settings.max_file_bytes)
+        if why is not None:
+            return Skipped(name, why)
         data = src.read_bytes()
         stem, suffix = Path(safe).stem, Path(safe).suffix
         dest, n = uploads / safe, 1

@@ -59,8 +59,8 @@ def read_articles(paths: Iterable[Path], *, max_file_bytes: int = 20_000_000) ->
     """Every article under `paths`, or a `Skipped` saying why a file (or JSONL line) was not read."""
     for path in iter_files(paths):
         suffix = path.suffix.lower()
-        if suffix not in SUPPORTED:
-            yield Skipped(str(path), f"unsupported file type {suffix or '(none)'}; use .txt, .md, .html or .jsonl")
+        if (why := unsupported(suffix)) is not None:
+            yield Skipped(str(path), why)
             continue
         try:
             size = path.stat().st_size
@@ -73,8 +73,8 @@ def read_articles(paths: Iterable[Path], *, max_file_bytes: int = 20_000_000) ->
         if size == 0:
             yield Skipped(str(path), "empty file")
             continue
-        if size > max_file_bytes:
-            yield Skipped(str(path), f"file is {size:,} bytes, over the {max_file_bytes:,}-byte limit (RAG_MAX_FILE_BYTES)")
+        if (why := too_large(size, max_file_bytes)) is not None:
+            yield Skipped(str(path), why)
             continue
         try:
             data = path.read_bytes()
@@ -93,6 +93,19 @@ def read_articles(paths: Iterable[Path], *, max_file_bytes: int = 20_000_000) ->
             yield Skipped(str(path), "no article text left after cleaning")
         else:
             yield article
+
+
+def unsupported(suffix: str) -> str | None:
+    """Why a file with this suffix is not read, or None when it is."""
+    suffix = suffix.lower()
+    return None if suffix in SUPPORTED else f"unsupported file type {suffix or '(none)'}; use .txt, .md, .html or .jsonl"
+
+
+def too_large(size: int, limit: int) -> str | None:
+    """Why a file of `size` bytes is not read under `limit`, or None when it is."""
+    if size <= limit:
+        return None
+    return f"file is {size:,} bytes, over the {limit:,}-byte limit (RAG_MAX_FILE_BYTES); split it or raise the limit"
 
 
 def decode(data: bytes) -> str | None:
