@@ -48,9 +48,12 @@ def manifest(settings: Settings, embedder: Embedder) -> dict:
 
 def embed_input(article: Article, chunk: Chunk) -> str:
     """The text the model sees for a chunk: the headline gives a passage its context."""
-    if article.title and not chunk.text.startswith(article.title):
-        return f"{article.title}\n{chunk.text}"
-    return chunk.text
+    return embed_text(article.title, chunk.text)
+
+
+def embed_text(title: str, text: str) -> str:
+    """`text` as the model sees it under the headline `title`."""
+    return f"{title}\n{text}" if title and not text.startswith(title) else text
 
 
 def article_hash(article: Article) -> str:
@@ -99,8 +102,7 @@ def update_index(
                     if on_skip:
                         on_skip(item)
                     continue
-                _embed_and_put(item, w, embedder, report)
-                progress.add(sum(1 for b in item for h in b.hashes if h not in b.old))
+                progress.add(_embed_and_put(item, w, embedder, report))
         finally:
             stop.set()
             while reader.is_alive():  # unblock a reader waiting on a full queue
@@ -165,7 +167,7 @@ def _read_batches(paths, settings, embedder, lookup, out: queue.Queue, stop: thr
                 chunk_tokens=settings.chunk_tokens,
                 chunk_overlap=settings.chunk_overlap,
                 count_tokens=count_tokens,
-                fits=lambda t, a=item: embedder.fits(f"{a.title}\n{t}" if a.title else t),
+                fits=lambda t, a=item: embedder.fits(embed_text(a.title, t)),  # the model's real input
             )
             hashes = [hashlib.sha1(embed_input(item, c).encode()).hexdigest() for c in chunks]
             old = lookup.chunk_hashes(item.doc_id) if old_hash is not None else {}
@@ -183,8 +185,9 @@ def _read_batches(paths, settings, embedder, lookup, out: queue.Queue, stop: thr
         lookup.close()
 
 
-def _embed_and_put(batch: list[_Pending], w: Writer, embedder: Embedder, report: IndexReport) -> None:
-    """Embed the new chunks of a batch (with their sentences, in the same pass) and write the batch."""
+def _embed_and_put(batch: list[_Pending], w: Writer, embedder: Embedder, report: IndexReport) -> int:
+    """Embed the new chunks of a batch (with their sentences, in the same pass) and write the batch;
+    returns how many chunks were embedded."""
     texts, spans, own, where = [], [], [], []
     for pi, p in enumerate(batch):
         for ci, (ch, h) in enumerate(zip(p.chunks, p.hashes)):
@@ -215,6 +218,7 @@ def _embed_and_put(batch: list[_Pending], w: Writer, embedder: Embedder, report:
             ok = ~np.isnan(sent_vecs[j][:, 0])  # sentences past the model's limit: embedded when asked
             packed[ci] = pack_sentences([a for (a, _), keep in zip(own[j], ok) if keep], sent_vecs[j][ok])
         w.put(p.article, p.hash, p.chunks, p.hashes, vecs, packed)
+    return len(texts)
 
 
 class _Progress:
