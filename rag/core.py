@@ -34,7 +34,8 @@ class Index:
 
     def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
         self.settings = settings
-        self.embedder = embedder or Embedder(settings.model, device=settings.device, batch_size=settings.batch_size)
+        self.embedder = embedder or Embedder(settings.model, device=settings.device, batch_size=settings.batch_size,
+                                             query_encoder=settings.query_encoder, cache_dir=settings.cache_dir)
         self._store: Store | None = None
         self._write_lock = threading.Lock()
         self._cache = SentenceCache()

@@ -15,6 +15,9 @@ from typing import Any, Literal, Mapping
 from .errors import SettingsError
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+# Files derived from the model (its ONNX graph for questions), rebuilt when missing.
+DEFAULT_CACHE_DIR = Path("~/.cache/rag")
+QUERY_ENCODERS = ("onnx-int8", "onnx", "torch")
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,10 @@ class Settings:
     model: str = DEFAULT_MODEL
     device: str = "cpu"
     batch_size: int = 32
+    # Questions: "onnx-int8" (ONNX Runtime, int8 weights), "onnx" (ONNX Runtime, float32) or "torch".
+    # Passages are always torch float32; see rag/embed.py and README "Query encoder".
+    query_encoder: str = "onnx-int8"
+    cache_dir: Path = DEFAULT_CACHE_DIR
     # Chunking: token budget (tiktoken) and overlap; the embedder's own limit is enforced on top.
     encoding: str = "cl100k_base"
     chunk_tokens: int = 160
@@ -73,8 +80,9 @@ class Settings:
             if raw is not None and raw != "":
                 values[f.name] = _coerce(f.name, raw, cls.__dataclass_fields__[f.name].default)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        if "index_dir" in values:
-            values["index_dir"] = Path(values["index_dir"])
+        for name in ("index_dir", "cache_dir"):
+            if name in values:
+                values[name] = Path(values[name])
         settings = cls(**values)
         settings.validate()
         return settings
@@ -88,6 +96,8 @@ class Settings:
     def validate(self) -> None:
         if not 1 <= self.rerank_depth <= 100:
             raise SettingsError(f"rerank_depth is {self.rerank_depth}; rerank 1 to 100 passages (RAG_RERANK_DEPTH)")
+        if self.query_encoder not in QUERY_ENCODERS:
+            raise SettingsError(f"query_encoder is {self.query_encoder!r}; use one of {', '.join(QUERY_ENCODERS)} (RAG_QUERY_ENCODER)")
         if self.chunk_tokens < 16:
             raise SettingsError(f"chunk_tokens is {self.chunk_tokens}; use 16 or more (RAG_CHUNK_TOKENS)")
         if not 0 <= self.chunk_overlap < self.chunk_tokens:

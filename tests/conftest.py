@@ -30,10 +30,19 @@ CORPUS = ROOT / "corpus"
 DATA = Path(__file__).resolve().parent / "data"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory) -> Path:
+    """Files derived from the model (the ONNX question graph) for this session, also for subprocesses."""
+    d = tmp_path_factory.mktemp("model-cache")
+    os.environ["RAG_CACHE_DIR"] = str(d)
+    return d
+
+
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
+def embedder(model_cache) -> Embedder:
     s = Settings.load()
-    return Embedder(s.model, device=s.device, batch_size=s.batch_size)
+    return Embedder(s.model, device=s.device, batch_size=s.batch_size, query_encoder=s.query_encoder,
+                    cache_dir=s.cache_dir)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,102 @@
+"""Questions on ONNX Runtime (int8 by default): close to the float32 torch vectors, the same top passage
+on the seed questions, and torch whenever the ONNX graph can't be had."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from rag import Index, Settings, SettingsError
+from rag.embed import Embedder
+
+from conftest import DATA, ROOT
+
+CASES = [json.loads(line) for line in (DATA / "seed_qa.jsonl").read_text().splitlines()]
+QUESTIONS = [c["question"] for c in CASES]
+# Measured on the 48 seed questions and 30 CNN/DailyMail summaries: int8 against float32 cosine
+# min 0.9918, median 0.9945 (README, "Query encoder"); the bound leaves a little room.
+MIN_COSINE = 0.985
+
+
+@pytest.fixture(scope="module")
+def torch_embedder(model_cache) -> Embedder:
+    s = Settings.load()
+    return Embedder(s.model, query_encoder="torch", cache_dir=s.cache_dir)
+
+
+def test_default_question_vectors_are_int8_onnx_and_close_to_float32(embedder):
+    fast = np.stack([embedder.encode_query(q) for q in QUESTIONS])
+    assert embedder.query_encoder == "onnx-int8"  # not silently fallen back to torch
+    exact = embedder.encode(QUESTIONS)
+    cos = (fast * exact).sum(1)
+    assert fast.dtype == np.float32 and np.allclose(np.linalg.norm(fast, axis=1), 1, atol=1e-5)
+    assert cos.min() >= MIN_COSINE, (cos.min(), QUESTIONS[int(cos.argmin())])
+
+
+def test_float32_onnx_gives_the_torch_vectors(model_cache, embedder):
+    onnx = Embedder(embedder.name, query_encoder="onnx", cache_dir=model_cache)
+    q = QUESTIONS[0]
+    assert float(onnx.encode_query(q) @ embedder.encode([q])[0]) > 0.9999
+    assert onnx.query_encoder == "onnx"
+
+
+def test_same_top_passage_and_abstentions_on_the_seed_questions(seed_index, torch_embedder):
+    exact = Index(seed_index.settings, embedder=torch_embedder)
+    answerable = [c["question"] for c in CASES if c["answerable"]]
+    differ = [q for q in answerable if seed_index.search(q, k=1)[0].chunk_id != exact.search(q, k=1)[0].chunk_id]
+    assert seed_index.embedder.query_encoder == "onnx-int8" and torch_embedder.query_encoder == "torch"
+    assert differ == []
+    # Unanswerable ones have no right passage to agree on, but both must decide alike to answer or not.
+    grounded = [(seed_index.ask(q).grounded, exact.ask(q).grounded) for q in QUESTIONS]
+    assert [q for q, (a, b) in zip(QUESTIONS, grounded) if a != b] == []
+
+
+def _assert_falls_back_to_torch(e: Embedder, torch_embedder: Embedder, caplog) -> None:
+    q = QUESTIONS[1]
+    v = e.encode_query(q)
+    assert e.query_encoder == "torch"
+    assert float(v @ torch_embedder.encode_query(q)) > 0.9999
+    assert "questions are encoded with torch" in caplog.text
+
+
+def test_unwritable_cache_falls_back_to_torch(tmp_path, torch_embedder, caplog):
+    (tmp_path / "a-file").write_text("")  # a folder can't be made below a file, even by root
+    e = Embedder(torch_embedder.name, cache_dir=tmp_path / "a-file" / "cache")
+    _assert_falls_back_to_torch(e, torch_embedder, caplog)
+
+
+def test_broken_cached_graph_falls_back_to_torch(tmp_path, model_cache, embedder, torch_embedder, caplog):
+    embedder.encode_query("warm")  # the session's graph exists
+    shutil.copytree(model_cache, tmp_path / "cache")
+    graphs = list((tmp_path / "cache").rglob("onnx-int8.onnx"))
+    assert graphs
+    for g in graphs:
+        g.write_bytes(b"not an onnx graph")
+    _assert_falls_back_to_torch(Embedder(embedder.name, cache_dir=tmp_path / "cache"), torch_embedder, caplog)
+
+
+def test_missing_onnxruntime_falls_back_to_torch(tmp_path, monkeypatch, torch_embedder, caplog):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # `import onnxruntime` raises ImportError
+    _assert_falls_back_to_torch(Embedder(torch_embedder.name, cache_dir=tmp_path), torch_embedder, caplog)
+
+
+def test_unknown_query_encoder_is_a_settings_error():
+    with pytest.raises(SettingsError, match="RAG_QUERY_ENCODER"):
+        Settings.load(env={"RAG_QUERY_ENCODER": "onnx-int4"})
+
+
+def test_search_with_a_cached_graph_never_imports_torch(seed_index, model_cache):
+    seed_index.embedder.encode_query("warm")  # the graph is in the session's cache
+    code = ("import sys; from rag import Index, Settings; "
+            f"idx = Index(Settings.load(index_dir={str(seed_index.settings.index_dir)!r})); "
+            "print(idx.search('Where was Soleimani killed?', k=1)[0].doc_id, 'torch' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                       env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]), "RAG_CACHE_DIR": str(model_cache)})
+    assert r.returncode == 0, r.stderr
+    doc, torch_loaded = r.stdout.split()
+    assert doc == seed_index.search("Where was Soleimani killed?", k=1)[0].doc_id
+    assert torch_loaded == "False", r.stderr
