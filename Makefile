@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q torch==2.13.0 $(PIP_QUIET)
 	$(PY) -m pip install -q -e '.[test]' $(PIP_QUIET)
-	$(PY) -c "import rag, faiss, sentence_transformers, gradio"
+	$(PY) -c "import rag, faiss, sentence_transformers, gradio, onnxruntime, onnx"
 	touch $@
 
 install: $(VENV)/.installed

@@ -184,11 +184,7 @@ class _MeanPooled:
         if self._model is None:
             with self._lock:
                 if self._model is None:
-                    import transformers
-
-                    transformers.logging.set_verbosity_error()
-                    transformers.logging.disable_progress_bar()
-                    self._model = transformers.AutoModel.from_pretrained(str(self.path)).eval()
+                    self._model = _load_transformer(self.path)
         return self._model
 
     def count_tokens(self, text: str) -> int:
@@ -230,6 +226,14 @@ class _MeanPooled:
         if bar is not None:
             bar.close()
         return vecs, toks
+
+
+def _load_transformer(path: Path):
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+    return transformers.AutoModel.from_pretrained(str(path)).eval()
 
 
 class _SentenceTransformers:
@@ -317,11 +321,10 @@ def _export(model_dir: Path, variant: str, graph: Path) -> None:
     import warnings
 
     import torch
-    import transformers
 
     # A copy of its own: the exporter leaves a model in training mode (dropout on), and another
     # thread may be encoding passages with the shared one right now.
-    own = transformers.AutoModel.from_pretrained(str(model_dir)).eval()
+    own = _load_transformer(model_dir)
 
     graph.parent.mkdir(parents=True, exist_ok=True)
     tmp = graph.with_name(f"{graph.stem}.tmp{os.getpid()}-{threading.get_ident()}")
