@@ -33,7 +33,7 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .errors import IndexBusyError, IndexMismatchError, IndexNotFoundError
+from .errors import IndexBusyError, IndexMismatchError, IndexNotFoundError, IndexOutdatedError
 from .lexical import Lexicon, Pending, build
 from .terms import terms
 
@@ -150,7 +150,7 @@ class Store:
                 manifest = json.loads(meta["manifest"])
                 if manifest.get("format_version") != FORMAT_VERSION:
                     conn.close()
-                    raise IndexMismatchError(_format_message(self.root, manifest.get("format_version")))
+                    _refuse_format(self.root, manifest.get("format_version"))
                 index = faiss.read_index(str(_faiss_path(db, generation)))
                 lexicon = Lexicon.load(_lex_path(db, generation))
             except (FileNotFoundError, RuntimeError, KeyError, ValueError, sqlite3.DatabaseError):
@@ -335,11 +335,12 @@ def _id_list(ids: Iterable[int]) -> str:
     return "(" + ",".join(str(int(i)) for i in ids) + ")"
 
 
-def _format_message(root: Path, found) -> str:
+def _refuse_format(root: Path, found) -> None:
     if found == 1:
-        return (f"index in {root} was written by an older version of rag: run `rag index --index-dir {root}` "
-                "once to upgrade it (nothing is embedded again)")
-    return f"index in {root} has format {found}, this version reads {FORMAT_VERSION}: rebuild it with `rag index --rebuild`"
+        raise IndexOutdatedError(f"index in {root} was written by an older version of rag: run "
+                                 f"`rag index --index-dir {root}` once to upgrade it (nothing is embedded again)")
+    raise IndexMismatchError(
+        f"index in {root} has format {found}, this version reads {FORMAT_VERSION}: rebuild it with `rag index --rebuild`")
 
 
 class Writer:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from rag import Index, IndexMismatchError, IndexNotFoundError, Settings
+from rag import IndexNotFoundError, IndexOutdatedError
 from rag.lexical import Lexicon, Pending, build
 from rag.store import Store, _lex_path
 from rag.terms import terms
@@ -129,7 +129,7 @@ def _as_format_1(index_dir):
 def test_an_index_of_the_previous_format_is_upgraded_in_place_without_embedding(seed_index, tmp_path, embedder):
     idx = index_copy(seed_index, tmp_path / "index", embedder)
     db = _as_format_1(idx.settings.index_dir)
-    with pytest.raises(IndexMismatchError, match="run `rag index --index-dir .*` once to upgrade it"):
+    with pytest.raises(IndexOutdatedError, match="run `rag index --index-dir .*` once to upgrade it"):
         idx.search("Quds Force")
     report = idx.update()
     assert report.chunks_embedded == 0 and report.unchanged == seed_index.store.count_documents()
@@ -138,6 +138,16 @@ def test_an_index_of_the_previous_format_is_upgraded_in_place_without_embedding(
     assert idx.ask(question).answer == seed_index.ask(question).answer
     tables = {r[0] for r in sqlite3.connect(db).execute("SELECT name FROM sqlite_master")}
     assert "lexical" not in tables
+
+
+def test_the_app_upgrades_an_index_of_the_previous_format_when_it_starts(seed_index, tmp_path, embedder):
+    import app
+
+    idx = index_copy(seed_index, tmp_path / "index", embedder)
+    _as_format_1(idx.settings.index_dir)
+    opened = app.open_index(idx.settings, embedder)
+    assert opened.stats()["chunks"] == seed_index.store.count_chunks()
+    assert opened.ask(QUESTIONS[1]).answer == seed_index.ask(QUESTIONS[1]).answer
 
 
 def test_a_lost_lexical_file_is_reported_and_rebuilt_by_the_next_update(seed_index, tmp_path, embedder):
