@@ -35,6 +35,7 @@ BM25_K1, BM25_B = 1.2, 0.75
 # Postings the rarer query terms may bring as candidates before the common ones are left to rescoring:
 # about 2 ms of work on 2 cores, whatever the corpus size.
 CANDIDATE_POSTINGS = 300_000
+FLUSH_CHUNKS = 50_000  # an update's pending chunks (~1 KiB each) are merged in at this count
 ABSENT = np.uint32(0xFFFFFFFF)  # in `lens`: no chunk has this id
 
 
@@ -110,7 +111,8 @@ class Lexicon:
         return cls(**arrays)
 
     def save(self, path: Path) -> None:
-        """Write the arrays to `path` (the caller makes it atomic), fsynced."""
+        """Write the arrays to a new file `path` (never one mapped by a reader: the caller writes a temporary
+        file and renames it), fsynced."""
         arrays = {"vocab": self.vocab, "offsets": self.offsets, "ids": self.ids, "tfs": self.tfs, "lens": self.lens}
         layout, pos = {}, HEADER_BYTES
         for name, a in arrays.items():
@@ -263,9 +265,38 @@ def _from_postings(h: np.ndarray, ids: np.ndarray, tfs: np.ndarray, lens: np.nda
                    tfs.astype(np.uint16), lens)
 
 
+class Update:
+    """The chunks one update deletes and adds, merged into `base` every `FLUSH_CHUNKS` added chunks so
+    that a large build holds its postings once, compactly, rather than per chunk."""
+
+    def __init__(self, base: Lexicon, *, flush: int = FLUSH_CHUNKS) -> None:
+        self.base, self.flush = base, flush
+        self.changed = False
+        self._deleted: list[int] = []
+        self._added = Pending()
+
+    def delete(self, chunk_ids: Iterable[int]) -> None:
+        for i in chunk_ids:
+            self.changed = True
+            # SQLite may hand an id out again within an update: then it is the new chunk's.
+            if not self._added.discard(i):
+                self._deleted.append(i)
+
+    def add(self, chunk_id: int, chunk_terms: Sequence[str]) -> None:
+        self.changed = True
+        self._added.add(chunk_id, chunk_terms)
+        if len(self._added) >= self.flush:
+            self.base = self.result()
+            self._deleted, self._added = [], Pending()
+
+    def result(self) -> Lexicon:
+        """The index after this update."""
+        return self.base.merged(self._deleted, self._added) if self._deleted or len(self._added) else self.base
+
+
 def build(rows: Iterable[tuple[int, Sequence[str]]]) -> Lexicon:
     """A whole index from (chunk id, terms) rows."""
-    pending = Pending()
+    update = Update(Lexicon.empty())
     for cid, chunk_terms in rows:
-        pending.add(cid, chunk_terms)
-    return Lexicon.empty().merged((), pending)
+        update.add(cid, chunk_terms)
+    return update.result()

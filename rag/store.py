@@ -34,7 +34,7 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from .errors import IndexBusyError, IndexMismatchError, IndexNotFoundError, IndexOutdatedError
-from .lexical import Lexicon, Pending, build
+from .lexical import Lexicon, Update, build
 from .terms import terms
 
 FORMAT_VERSION = 2  # 2: the lexical index moved from FTS5 to a file per generation
@@ -362,7 +362,7 @@ class Writer:
             self.conn.executescript(SCHEMA)
             self.generation = 0
             self.dense = faiss.IndexIDMap2(faiss.IndexFlatIP(int(manifest["dim"])))
-            self.lexicon: Lexicon | None = Lexicon.empty()
+            lexicon: Lexicon | None = Lexicon.empty()
         else:
             self.db = old_db
             self.conn = _connect(self.db, readonly=False)
@@ -382,12 +382,12 @@ class Writer:
                 )
             self.generation = int(meta["generation"])
             self.dense = faiss.read_index(str(_faiss_path(self.db, self.generation)))
-            self.lexicon = None if upgrade else _load_or_none(_lex_path(self.db, self.generation))
+            lexicon = None if upgrade else _load_or_none(_lex_path(self.db, self.generation))
             self.conn.executescript(SCHEMA)  # tables added since the index was built (all IF NOT EXISTS)
         self.conn.execute("BEGIN IMMEDIATE")
         self.roots: set[str] = {r for (r,) in self.conn.execute("SELECT path FROM roots")}
-        self._deleted: list[int] = []
-        self._added = Pending()
+        # None: a format-1 index, or its file is lost; the commit builds the file from the chunks' texts
+        self._lexical = Update(lexicon) if lexicon is not None else None
 
     @classmethod
     @contextmanager
@@ -448,8 +448,8 @@ class Writer:
         if ids:
             self.dense.remove_ids(np.array(ids, dtype=np.int64))
             self.conn.execute(f"DELETE FROM sentence_vectors WHERE chunk_id IN {_id_list(ids)}")
-            # An id SQLite hands out again within this update is the new chunk's, not the old one's.
-            self._deleted.extend(i for i in ids if not self._added.discard(i))
+            if self._lexical is not None:
+                self._lexical.delete(ids)
         self.conn.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
         self.conn.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
 
@@ -471,7 +471,8 @@ class Writer:
             )
             cid = cur.lastrowid
             ids.append(cid)
-            self._added.add(cid, terms(ch.text))
+            if self._lexical is not None:
+                self._lexical.add(cid, terms(ch.text))
         for cid, packed in zip(ids, sentences):
             if packed is not None:
                 self.conn.execute("INSERT INTO sentence_vectors VALUES(?,?,?,?)", (cid, *packed))
@@ -513,12 +514,12 @@ class Writer:
     def _write_lexicon(self, target: Path) -> None:
         """The next generation's lexical index: the previous one with this update's changes."""
         tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
-        if self.lexicon is None:  # a format-1 index, or the file is lost: from every chunk's text, this once
+        if self._lexical is None:  # from every chunk's text, this once
             rows = ((cid, terms(text)) for cid, text in self.conn.execute("SELECT id, text FROM chunks ORDER BY id"))
             lexicon = build(rows)
             self.conn.execute("DROP TABLE IF EXISTS lexical_vocab")
             self.conn.execute("DROP TABLE IF EXISTS lexical")
-        elif not self._deleted and not len(self._added) and not self.rebuild:
+        elif not self._lexical.changed and not self.rebuild:
             try:  # unchanged: the same file under the new name
                 os.link(_lex_path(self.db, self.generation), tmp)
             except OSError:  # a file system without hard links
@@ -526,7 +527,7 @@ class Writer:
             _fsync_replace(tmp, target)
             return
         else:
-            lexicon = self.lexicon.merged(self._deleted, self._added)
+            lexicon = self._lexical.result()
         lexicon.save(tmp)
         _fsync_replace(tmp, target)
 
