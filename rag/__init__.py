@@ -1,7 +1,7 @@
 """Cited answers over a corpus of news articles. This is the public API."""
 
 from .core import Index
-from .errors import (IndexBusyError, IndexMismatchError, IndexNotFoundError, InputError, LLMError, ModelError,
+from .errors import (IndexBusyError, IndexMismatchError, IndexNotFoundError, IndexOutdatedError, InputError, LLMError, ModelError,
                      RagError, SettingsError, SourceError)
 from .settings import Settings
 from .types import Answer, Article, Chunk, Citation, IndexReport, Passage, Removal, Skipped
@@ -10,5 +10,5 @@ __all__ = [
     "Index", "Settings",
     "Answer", "Article", "Chunk", "Citation", "IndexReport", "Passage", "Removal", "Skipped",
     "RagError", "InputError", "SettingsError", "SourceError", "IndexNotFoundError", "IndexMismatchError",
-    "IndexBusyError", "ModelError", "LLMError",
+    "IndexOutdatedError", "IndexBusyError", "ModelError", "LLMError",
 ]

@@ -34,6 +34,10 @@ class IndexMismatchError(RagError):
     status = 409
 
 
+class IndexOutdatedError(IndexMismatchError):
+    """The index was written by an older version; one update upgrades it in place."""
+
+
 class IndexBusyError(RagError):
     """Another process is writing to the same index."""
 

@@ -1,15 +1,16 @@
 """Store: the index folder on disk.
 
 - `CURRENT` names the live SQLite file. SQLite holds the manifest, the documents (cleaned text and
-  metadata), the chunks (offsets and text), the lexical index (FTS5 over `terms.terms`, BM25) and
-  each chunk's sentence vectors (int8, from the chunk's own forward pass) for extractive answers.
+  metadata), the chunks (offsets and text) and each chunk's sentence vectors (int8, from the chunk's
+  own forward pass) for extractive answers.
+- `<db>.g<generation>.lex` holds the lexical (BM25) index of one generation (`lexical.Lexicon`).
 - `<db>.g<generation>.faiss` holds the dense vectors (chunk id = FAISS id) of one generation. Below
   `EXACT_LIMIT` chunks it is a flat index (exact search, float32); above, an IVF index with float16
   vectors (recall@10 against exact >= 0.98 on the benchmark, half the memory: 1M chunks in ~0.8 GiB),
   retrained when the index has grown 4x since it was trained. Both keep incremental adds and deletes.
 
-Writes are atomic. An update writes the next generation's FAISS file first, then commits SQLite
-(which records the generation), then deletes the old FAISS file; a rebuild writes a new SQLite file
+Writes are atomic. An update writes the next generation's lexical and FAISS files first, then commits
+SQLite (which records the generation), then deletes the old generation's files; a rebuild writes a new SQLite file
 and switches `CURRENT` last. A crash at any moment leaves a complete previous (or next) state, and
 stale files are swept by the next writer. One writer at a time: a lock file; readers never lock.
 A `Store` reads inside one SQLite read transaction, so its rows stay those of the generation its
@@ -20,12 +21,11 @@ from __future__ import annotations
 
 import fcntl
 import json
-import math
 import os
 import secrets
+import shutil
 import sqlite3
 import threading
-from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,10 +33,11 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .errors import IndexBusyError, IndexMismatchError, IndexNotFoundError
+from .errors import IndexBusyError, IndexMismatchError, IndexNotFoundError, IndexOutdatedError
+from .lexical import Lexicon, Update, build
 from .terms import terms
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the lexical index moved from FTS5 to a file per generation
 EXACT_LIMIT = 10_000  # chunks; exact search stays under ~10 ms up to here on 2 cores, IVF above
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
@@ -57,8 +58,6 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS roots(path TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS sentence_vectors(chunk_id INTEGER PRIMARY KEY, starts BLOB NOT NULL,
     scales BLOB NOT NULL, vecs BLOB NOT NULL);
-CREATE VIRTUAL TABLE IF NOT EXISTS lexical USING fts5(terms, content='', tokenize='unicode61 remove_diacritics 0');
-CREATE VIRTUAL TABLE IF NOT EXISTS lexical_vocab USING fts5vocab(lexical, 'row');
 """
 
 
@@ -97,6 +96,10 @@ def _live_db(root: Path) -> Path | None:
 
 def _faiss_path(db: Path, generation: int) -> Path:
     return db.with_name(f"{db.stem}.g{generation}.faiss")
+
+
+def _lex_path(db: Path, generation: int) -> Path:
+    return db.with_name(f"{db.stem}.g{generation}.lex")
 
 
 def _fsync_replace(tmp: Path, target: Path) -> None:
@@ -144,17 +147,17 @@ class Store:
                 conn.execute("BEGIN")
                 meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
                 generation = int(meta["generation"])
+                manifest = json.loads(meta["manifest"])
+                if manifest.get("format_version") != FORMAT_VERSION:
+                    conn.close()
+                    _refuse_format(self.root, manifest.get("format_version"))
                 index = faiss.read_index(str(_faiss_path(db, generation)))
-            except (FileNotFoundError, RuntimeError, KeyError, sqlite3.DatabaseError):
+                lexicon = Lexicon.load(_lex_path(db, generation))
+            except (FileNotFoundError, RuntimeError, KeyError, ValueError, sqlite3.DatabaseError):
                 conn.close()
                 continue  # a writer moved on between our reads; look again
             self.db, self.conn, self.generation, self.dense = db, conn, generation, index
-            self.manifest = json.loads(meta["manifest"])
-            if self.manifest.get("format_version") != FORMAT_VERSION:
-                raise IndexMismatchError(
-                    f"index in {self.root} has format {self.manifest.get('format_version')}, this version "
-                    f"reads {FORMAT_VERSION}: rebuild it with `rag index --rebuild`"
-                )
+            self.lexicon, self.manifest = lexicon, manifest
             return
         raise IndexNotFoundError(f"index in {self.root} is incomplete or changing; run `rag index` to repair it")
 
@@ -235,82 +238,16 @@ class Store:
         return self.dense.reconstruct_batch(np.asarray(ids, dtype=np.int64))
 
     def lexical_search(self, qterms: Sequence[str], n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """Top `n` (chunk id, BM25 score) for the query terms."""
-        match = _match_expr(qterms)
-        if not match:
-            return []
-        if self.count_chunks() >= EXACT_LIMIT:
-            # FTS5 scores every row holding any query term; the common terms ("former", "million")
-            # make that most of a large index (67 ms at 100k chunks). Candidates come from the rarer
-            # terms, then get their exact BM25 over all terms, so the scores are the same.
-            df = self.doc_freqs(list(dict.fromkeys(t for t in qterms if t)))
-            rare = [t for t in df if 0 < df[t] <= COMMON_SHARE * self.count_chunks()]
-            rare = rare or sorted((t for t in df if df[t]), key=df.get)[:3]
-            if not rare:
-                return []
-            sql = "SELECT rowid FROM lexical WHERE lexical MATCH ?"
-            if allowed is not None:
-                sql += f" AND rowid IN {_id_list(allowed)}"
-            ids = [r[0] for r in self._rows(sql + " ORDER BY bm25(lexical) LIMIT ?", [_match_expr(rare), n])]
-            return sorted(self.lexical_scores(qterms, ids).items(), key=lambda x: -x[1])
-        sql = "SELECT rowid, -bm25(lexical) FROM lexical WHERE lexical MATCH ?"
-        args: list = [match]
-        if allowed is not None:
-            sql += f" AND rowid IN {_id_list(allowed)}"
-        sql += " ORDER BY bm25(lexical) LIMIT ?"
-        args.append(n)
-        return [(int(i), float(s)) for i, s in self._rows(sql, args)]
+        """Top `n` (chunk id, BM25 score) for the query terms, optionally only among `allowed`."""
+        return self.lexicon.search(qterms, n, allowed)
 
     def lexical_scores(self, qterms: Sequence[str], ids: Iterable[int]) -> dict[int, float]:
-        """BM25 scores of given chunks (absent: no query term in the chunk), equal to FTS5's bm25().
-
-        Computed here from the chunks' terms and FTS5's own statistics: asking FTS5 for a few rows'
-        scores costs as much as scoring every row that matches (86 ms at 100k chunks)."""
-        uniq = list(dict.fromkeys(t for t in qterms if t))
-        ids = [int(i) for i in ids]
-        if not uniq or not ids:
-            return {}
-        n_rows, n_tokens = self._fts_totals()
-        avgdl = n_tokens / max(n_rows, 1)
-        df = self.doc_freqs([t for t in uniq if _one_token(t)])
-        for t in uniq:
-            if not _one_token(t):  # "3.5" is a two-token phrase to FTS5: count the rows that hold it
-                df[t] = int(self._rows("SELECT count(*) FROM lexical WHERE lexical MATCH ?", [f'"{t}"'])[0][0])
-        idf = {t: max(math.log((n_rows - df[t] + 0.5) / (df[t] + 0.5)), 1e-6) for t in uniq if df[t]}
-        if not idf:
-            return {}
-        rows = self._rows(
-            "SELECT c.id, c.text, s.sz FROM chunks c JOIN lexical_docsize s ON s.id = c.id "
-            f"WHERE c.id IN {_id_list(ids)}"
-        )
-        out = {}
-        for cid, text, sz in rows:
-            dl = _varints(sz)[0]
-            tf = Counter(terms(text))
-            score = sum(w * tf[t] * (BM25_K1 + 1) / (tf[t] + BM25_K1 * (1 - BM25_B + BM25_B * dl / avgdl))
-                        for t, w in idf.items() if tf[t])
-            if score:
-                out[int(cid)] = score
-        return out
-
-    def _fts_totals(self) -> tuple[int, int]:
-        """(rows, tokens) in the lexical index: FTS5's averages record, which its bm25() reads too."""
-        if getattr(self, "_totals", None) is None or self._totals[0] != self.generation:
-            row = self._rows("SELECT block FROM lexical_data WHERE id = 1")
-            values = _varints(row[0][0]) if row and row[0][0] else [0, 0]
-            self._totals = (self.generation, (values[0], values[1]))
-        return self._totals[1]
+        """BM25 scores of given chunks (absent: no query term in the chunk)."""
+        return self.lexicon.scores(qterms, ids)
 
     def doc_freqs(self, qterms: Iterable[str]) -> dict[str, int]:
         """How many chunks hold each term."""
-        qterms = sorted(set(qterms))
-        if not qterms:
-            return {}
-        rows = self._rows(
-            f"SELECT term, doc FROM lexical_vocab WHERE term IN ({','.join('?' * len(qterms))})", qterms
-        )
-        found = {t: int(d) for t, d in rows}
-        return {t: found.get(t, 0) for t in qterms}
+        return self.lexicon.doc_freqs(qterms)
 
     def sentence_vectors(self, ids: Sequence[int]) -> dict[int, dict[int, np.ndarray]]:
         """Per chunk id: sentence start (offset in the chunk) -> (dim,) float32 vector, as indexed."""
@@ -393,40 +330,17 @@ class Lookup:
             self.conn.close()
 
 
-BM25_K1, BM25_B = 1.2, 0.75  # FTS5's bm25() constants
-COMMON_SHARE = 0.05  # a term in more than this share of the chunks brings no lexical candidates of its own
-
-
 def _id_list(ids: Iterable[int]) -> str:
     """An SQL list of integer ids, "(1,2,3)"; int() keeps anything else out of the statement."""
     return "(" + ",".join(str(int(i)) for i in ids) + ")"
 
 
-def _one_token(term: str) -> bool:
-    return term.isalnum()
-
-
-def _varints(blob: bytes) -> list[int]:
-    """SQLite's variable-length integers, as FTS5 writes them (big-endian, 7 bits a byte, 9th byte 8)."""
-    out, i = [], 0
-    while i < len(blob):
-        v = 0
-        for k in range(9):
-            b = blob[i]
-            i += 1
-            if k == 8:
-                v = (v << 8) | b
-                break
-            v = (v << 7) | (b & 0x7F)
-            if not b & 0x80:
-                break
-        out.append(v)
-    return out
-
-
-def _match_expr(qterms: Sequence[str]) -> str:
-    uniq = list(dict.fromkeys(t for t in qterms if t))
-    return " OR ".join(f'"{t}"' for t in uniq)
+def _refuse_format(root: Path, found) -> None:
+    if found == 1:
+        raise IndexOutdatedError(f"index in {root} was written by an older version of rag: run "
+                                 f"`rag index --index-dir {root}` once to upgrade it (nothing is embedded again)")
+    raise IndexMismatchError(
+        f"index in {root} has format {found}, this version reads {FORMAT_VERSION}: rebuild it with `rag index --rebuild`")
 
 
 class Writer:
@@ -448,12 +362,15 @@ class Writer:
             self.conn.executescript(SCHEMA)
             self.generation = 0
             self.dense = faiss.IndexIDMap2(faiss.IndexFlatIP(int(manifest["dim"])))
+            lexicon: Lexicon | None = Lexicon.empty()
         else:
             self.db = old_db
             self.conn = _connect(self.db, readonly=False)
             meta = dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
             built = json.loads(meta["manifest"])
-            if built != manifest:
+            # An index of format 1 kept its lexical index in FTS5: upgraded by this update, in place.
+            upgrade = built.get("format_version") == 1 and {**built, "format_version": FORMAT_VERSION} == manifest
+            if built != manifest and not upgrade:
                 diff = ", ".join(
                     f"{k}: index has {built.get(k)!r}, settings say {manifest.get(k)!r}"
                     for k in sorted(set(built) | set(manifest)) if built.get(k) != manifest.get(k)
@@ -465,9 +382,12 @@ class Writer:
                 )
             self.generation = int(meta["generation"])
             self.dense = faiss.read_index(str(_faiss_path(self.db, self.generation)))
+            lexicon = None if upgrade else _load_or_none(_lex_path(self.db, self.generation))
             self.conn.executescript(SCHEMA)  # tables added since the index was built (all IF NOT EXISTS)
         self.conn.execute("BEGIN IMMEDIATE")
         self.roots: set[str] = {r for (r,) in self.conn.execute("SELECT path FROM roots")}
+        # None: a format-1 index, or its file is lost; the commit builds the file from the chunks' texts
+        self._lexical = Update(lexicon) if lexicon is not None else None
 
     @classmethod
     @contextmanager
@@ -524,14 +444,12 @@ class Writer:
 
     # -- changes -------------------------------------------------------------------------------
     def delete(self, doc_id: str) -> None:
-        rows = self.conn.execute("SELECT id, text FROM chunks WHERE doc_id=?", (doc_id,)).fetchall()
-        for cid, text in rows:
-            self.conn.execute(
-                "INSERT INTO lexical(lexical, rowid, terms) VALUES('delete', ?, ?)", (cid, " ".join(terms(text)))
-            )
-        if rows:
-            self.dense.remove_ids(np.array([r[0] for r in rows], dtype=np.int64))
-            self.conn.execute(f"DELETE FROM sentence_vectors WHERE chunk_id IN {_id_list(r[0] for r in rows)}")
+        ids = [r[0] for r in self.conn.execute("SELECT id FROM chunks WHERE doc_id=?", (doc_id,))]
+        if ids:
+            self.dense.remove_ids(np.array(ids, dtype=np.int64))
+            self.conn.execute(f"DELETE FROM sentence_vectors WHERE chunk_id IN {_id_list(ids)}")
+            if self._lexical is not None:
+                self._lexical.delete(ids)
         self.conn.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
         self.conn.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
 
@@ -553,7 +471,8 @@ class Writer:
             )
             cid = cur.lastrowid
             ids.append(cid)
-            self.conn.execute("INSERT INTO lexical(rowid, terms) VALUES(?, ?)", (cid, " ".join(terms(ch.text))))
+            if self._lexical is not None:
+                self._lexical.add(cid, terms(ch.text))
         for cid, packed in zip(ids, sentences):
             if packed is not None:
                 self.conn.execute("INSERT INTO sentence_vectors VALUES(?,?,?,?)", (cid, *packed))
@@ -569,6 +488,7 @@ class Writer:
         import faiss
 
         gen = self.generation + 1
+        self._write_lexicon(_lex_path(self.db, gen))
         target = _faiss_path(self.db, gen)
         tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
         if _wrong_size(self.dense, self.exact_limit):
@@ -590,6 +510,26 @@ class Writer:
         self.conn.close()
         self.conn = None
         self._sweep()
+
+    def _write_lexicon(self, target: Path) -> None:
+        """The next generation's lexical index: the previous one with this update's changes."""
+        tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
+        if self._lexical is None:  # from every chunk's text, this once
+            rows = ((cid, terms(text)) for cid, text in self.conn.execute("SELECT id, text FROM chunks ORDER BY id"))
+            lexicon = build(rows)
+            self.conn.execute("DROP TABLE IF EXISTS lexical_vocab")
+            self.conn.execute("DROP TABLE IF EXISTS lexical")
+        elif not self._lexical.changed and not self.rebuild:
+            try:  # unchanged: the same file under the new name
+                os.link(_lex_path(self.db, self.generation), tmp)
+            except OSError:  # a file system without hard links
+                shutil.copyfile(_lex_path(self.db, self.generation), tmp)
+            _fsync_replace(tmp, target)
+            return
+        else:
+            lexicon = self._lexical.result()
+        lexicon.save(tmp)
+        _fsync_replace(tmp, target)
 
     def _abort(self) -> None:
         if self.conn is not None:
@@ -614,7 +554,7 @@ class Writer:
                 conn = _connect(live, readonly=True)
                 gen = int(conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
                 conn.close()
-                keep.add(_faiss_path(live, gen).name)
+                keep.update({_faiss_path(live, gen).name, _lex_path(live, gen).name})
             except (sqlite3.DatabaseError, TypeError):
                 return
         current = getattr(self, "db", None)
@@ -626,6 +566,13 @@ class Writer:
                 continue  # the database this writer is building
             if name.startswith("store-") or (name.startswith(".") and ".tmp" in name):
                 p.unlink(missing_ok=True)
+
+
+def _load_or_none(path: Path) -> Lexicon | None:
+    try:
+        return Lexicon.load(path)
+    except (FileNotFoundError, ValueError):
+        return None
 
 
 def _like_escape(s: str) -> str:

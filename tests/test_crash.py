@@ -11,6 +11,7 @@ import random
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import faiss
 import numpy as np
@@ -19,6 +20,7 @@ import pytest
 from rag import Index, IndexNotFoundError, Settings
 from rag.index import article_hash
 from rag.ingest import read_articles
+from rag.lexical import ABSENT
 from rag.store import Store, Writer
 from rag.types import Article
 
@@ -73,7 +75,9 @@ def _index_state(index_dir, embedder) -> dict[str, tuple[str, int]] | None:
         rows = conn.execute("SELECT c.id, c.doc_id, c.ord, c.start, c.end, c.text, d.text "
                             "FROM chunks c JOIN documents d USING(doc_id)").fetchall()
         chunk_ids = sorted(r[0] for r in rows)
-        lexical_ids = sorted(r[0] for r in conn.execute("SELECT rowid FROM lexical"))
+        lex = store.lexicon
+        lexical_ids = np.flatnonzero(lex.lens != ABSENT).tolist()
+        assert set(np.unique(lex.ids).tolist()) <= set(lexical_ids), "postings of a chunk that is gone"
         faiss_ids = sorted(faiss.vector_to_array(store.dense.id_map).tolist())
         assert faiss_ids == chunk_ids == lexical_ids, "FAISS, chunk rows and the lexical index disagree"
         assert store.dense.ntotal == len(rows)
@@ -176,7 +180,7 @@ def test_sigkilled_indexer_leaves_the_state_before_or_after(forking_indexer, tmp
     live = (index_dir / "CURRENT").read_text().strip()
     leftovers = {p.name for p in index_dir.iterdir()} - {"CURRENT", "manifest.json", ".lock", live, live + "-wal",
                                                           live + "-shm"}
-    assert len(leftovers) == 1 and leftovers.pop().endswith(".faiss"), sorted(p.name for p in index_dir.iterdir())
+    assert sorted(Path(p).suffix for p in leftovers) == [".faiss", ".lex"], sorted(p.name for p in index_dir.iterdir())
 
 
 def test_a_reader_in_another_process_answers_consistently_while_a_writer_commits(new_index, corpus_copy):

@@ -92,17 +92,3 @@ def test_answers_use_sentence_vectors_stored_at_index_time(seed_index, embedder)
     answer = seed_index.ask("How many members is the Quds Force estimated to have?")
     assert answer.grounded and "20,000" in answer.answer
     assert len(seed_index._cache._d) == 0  # nothing was embedded for the sentences at question time
-
-
-@pytest.mark.parametrize("question", ["Who initiated the phone call between Putin and Macron?",
-                                      "How many members is the Quds Force estimated to have?",
-                                      "Iran Iraq Baghdad strike Soleimani killed"])
-def test_bm25_computed_for_given_chunks_equals_fts5(seed_index, question):
-    from rag.store import _match_expr
-    from rag.terms import terms
-
-    store, qterms = seed_index.store, terms(question)
-    fts5 = dict(store._rows("SELECT rowid, -bm25(lexical) FROM lexical WHERE lexical MATCH ?", [_match_expr(qterms)]))
-    ours = store.lexical_scores(qterms, range(1, store.count_chunks() + 1))
-    assert fts5 and sorted(ours) == sorted(fts5)
-    assert max(abs(ours[i] - fts5[i]) for i in fts5) < 1e-9
