@@ -54,6 +54,8 @@ class Embedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        # Else importing onnxruntime writes a device id under ~/.cache/Microsoft for its telemetry.
+        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
         if query_encoder not in QUERY_ENCODERS:
             raise ModelError(f"query_encoder is {query_encoder!r}; use one of {', '.join(QUERY_ENCODERS)} (RAG_QUERY_ENCODER)")
         try:
@@ -284,6 +286,7 @@ class _OnnxQuery:
     def __init__(self, graph: Path) -> None:
         import onnxruntime as ort
 
+        ort.disable_telemetry_events()
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = 1
         opts.inter_op_num_threads = 1

@@ -89,14 +89,15 @@ def test_unknown_query_encoder_is_a_settings_error():
         Settings.load(env={"RAG_QUERY_ENCODER": "onnx-int4"})
 
 
-def test_search_with_a_cached_graph_never_imports_torch(seed_index, model_cache):
+def test_search_with_a_cached_graph_never_imports_torch(seed_index, model_cache, tmp_path):
     seed_index.embedder.encode_query("warm")  # the graph is in the session's cache
     code = ("import sys; from rag import Index, Settings; "
             f"idx = Index(Settings.load(index_dir={str(seed_index.settings.index_dir)!r})); "
             "print(idx.search('Where was Soleimani killed?', k=1)[0].doc_id, 'torch' in sys.modules)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120,
-                       env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]), "RAG_CACHE_DIR": str(model_cache)})
+                       env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]), "RAG_CACHE_DIR": str(model_cache), "HOME": str(tmp_path)})
     assert r.returncode == 0, r.stderr
     doc, torch_loaded = r.stdout.split()
     assert doc == seed_index.search("Where was Soleimani killed?", k=1)[0].doc_id
     assert torch_loaded == "False", r.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing written to the home folder (ONNX Runtime's telemetry id)
