@@ -196,7 +196,8 @@ def test_prompt_budget_keeps_the_best_passages_that_fit(seed_index):
 
 def test_cli_flags_configure_the_llm(seed_index, server):
     server.push(Reply(cite_passage_with("initiated")))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    # No RAG_ settings but the session's model cache (else the ONNX graph is exported under ~/.cache)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_") or k == "RAG_CACHE_DIR"}
     r = subprocess.run([sys.executable, "-m", "rag", "ask", CALL, "--json", "--index-dir", str(seed_index.settings.index_dir),
                         "--llm-base-url", server.url, "--llm-model", "m1", "--llm-api-key", "k1", "--llm-timeout", "5"],
                        capture_output=True, text=True, env={**env, "PYTHONPATH": str(ROOT)}, cwd=ROOT, timeout=120)
