@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -55,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
             import gradio  # noqa: F401
             idx = opening.result()
         app = build_app(idx, settings)
+        # The question encoder loads (or is exported, once per machine) while the server starts.
+        threading.Thread(target=idx.embedder.prepare_queries, daemon=True).start()
     except RagError as e:
         print(f"rag: error: {e}", file=sys.stderr)
         return 2

@@ -98,6 +98,7 @@ def _run(args: argparse.Namespace) -> int:
         idx = Index(settings)
         report = idx.update(args.paths, rebuild=args.rebuild,
                             on_skip=lambda s: print(f"rag: warning: skipped {s.path}: {s.reason}", file=sys.stderr))
+        idx.embedder.prepare_queries()  # the model is loaded now: a one-time export costs least here
         if args.json:
             _print_json(report.to_dict())
         else:

@@ -105,6 +105,13 @@ class Embedder:
         with _threads(1):
             return self.encode([text])[0]
 
+    def prepare_queries(self) -> str:
+        """Load what questions run on (exporting the ONNX graph if this machine has none cached yet), so
+        the first question doesn't wait for it; returns the query encoder in use."""
+        if self.query_encoder != "torch":
+            self._onnx_query()
+        return self.query_encoder
+
     def _onnx_query(self) -> "_OnnxQuery | None":
         """The ONNX Runtime session for questions, loaded (or exported) on first use; None after a failure."""
         if self._query_session is not None:

@@ -101,3 +101,12 @@ def test_search_with_a_cached_graph_never_imports_torch(seed_index, model_cache,
     assert doc == seed_index.search("Where was Soleimani killed?", k=1)[0].doc_id
     assert torch_loaded == "False", r.stderr
     assert list(tmp_path.iterdir()) == []  # nothing written to the home folder (ONNX Runtime's telemetry id)
+
+
+def test_prepare_queries_exports_the_graph_before_the_first_question(tmp_path, embedder):
+    e = Embedder(embedder.name, cache_dir=tmp_path / "cache")
+    assert not list((tmp_path / "cache").rglob("*.onnx"))
+    assert e.prepare_queries() == "onnx-int8"
+    assert [g.name for g in (tmp_path / "cache").rglob("*.onnx")] == ["onnx-int8.onnx"]
+    q = QUESTIONS[2]
+    assert float(e.encode_query(q) @ embedder.encode_query(q)) > 0.9999  # the same graph as the session's
