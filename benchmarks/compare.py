@@ -33,7 +33,10 @@ def ours(records, queries, work: Path) -> dict:
     write_jsonl(data, records)
     s = Settings.load(env={}, index_dir=work / "ours")
     t = time.perf_counter()
-    idx = Index(s, embedder=Embedder(s.model))
+    embedder = Embedder(s.model, query_encoder=s.query_encoder, cache_dir=s.cache_dir)
+    embedder.encode(["load the passage model"])  # loaded on first use: here, like the others' at construction
+    embedder.prepare_queries()
+    idx = Index(s, embedder=embedder)
     load = time.perf_counter() - t
     t = time.perf_counter()
     rep = idx.update([data], rebuild=True)
