@@ -212,7 +212,9 @@ class Index:
         self.refresh()
         s = self.store
         return {"documents": s.count_documents(), "chunks": s.count_chunks(), "generation": s.generation,
-                "model": s.manifest.get("model"), "index_dir": str(self.settings.index_dir)}
+                "model": s.manifest.get("model"), "index_dir": str(self.settings.index_dir),
+                # "torch" after a fallback from ONNX (the log says why)
+                "query_encoder": self.embedder.query_encoder}
 
 
 def upload_name(name: str) -> str:

@@ -81,7 +81,7 @@ def test_http_bad_input_gets_a_json_message(server, path, body, status, words):
 
 def test_health_and_openapi(server):
     h = httpx.get(f"{server.url}/api/health", timeout=30).json()
-    assert h["status"] == "ok" and h["documents"] >= 5
+    assert h["status"] == "ok" and h["documents"] >= 5 and h["query_encoder"] == "onnx-int8"
     spec = httpx.get(f"{server.url}/openapi.json", timeout=30).json()
     assert {"/api/ask", "/api/search", "/api/health"} <= set(spec["paths"])
 
