@@ -26,6 +26,9 @@ from .terms import terms
 from .types import Passage
 
 
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")  # terminal colour and cursor codes pasted with a question
+
+
 def clean_query(text: object, *, max_chars: int, what: str = "question") -> str:
     """The query as it will be searched, or an InputError saying what is wrong with it."""
     if not isinstance(text, str):
@@ -33,6 +36,7 @@ def clean_query(text: object, *, max_chars: int, what: str = "question") -> str:
     # Lone surrogates are what undecodable bytes become (argv, stdin, "\\udcff" in JSON).
     if any("\ud800" <= c <= "\udfff" for c in text):
         raise InputError(f"the {what} is not valid UTF-8 text; send it as UTF-8")
+    text = _ANSI.sub(" ", text)
     text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
     text = " ".join(text.split())
     if not text:

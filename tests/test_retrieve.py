@@ -5,7 +5,7 @@ import json
 import pytest
 
 from rag import InputError
-from rag.retrieve import search
+from rag.retrieve import clean_query, search
 
 from conftest import DATA
 
@@ -70,3 +70,12 @@ def test_filters_by_source_and_document(seed_index):
 def test_bad_queries_raise_input_errors(seed_index, bad):
     with pytest.raises(InputError):
         seed_index.search(bad)
+
+
+@pytest.mark.parametrize("raw,clean", [
+    ("\x1b[31mWhere was Soleimani killed?\x1b[0m", "Where was Soleimani killed?"),  # pasted from a terminal
+    ("Who \x1b[1;4mcalled\x1b[m whom?", "Who called whom?"),
+    ("Where was\x00 Soleimani\x0b killed?\x07", "Where was Soleimani killed?"),
+])
+def test_terminal_codes_and_control_characters_leave_no_residue(raw, clean):
+    assert clean_query(raw, max_chars=2000) == clean
