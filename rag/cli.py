@@ -98,7 +98,8 @@ def _run(args: argparse.Namespace) -> int:
         idx = Index(settings)
         report = idx.update(args.paths, rebuild=args.rebuild,
                             on_skip=lambda s: print(f"rag: warning: skipped {s.path}: {s.reason}", file=sys.stderr))
-        idx.embedder.prepare_queries()  # the model is loaded now: a one-time export costs least here
+        if report.chunks_embedded:  # the model is loaded now: the one-time export of the question encoder costs least here
+            idx.embedder.prepare_queries()
         if args.json:
             _print_json(report.to_dict())
         else:

@@ -237,11 +237,17 @@ class _MeanPooled:
         return vecs, toks
 
 
-def _load_transformer(path: Path):
+def _quiet_transformers():
+    """transformers, imported with its warnings and progress bars off."""
     import transformers
 
     transformers.logging.set_verbosity_error()
     transformers.logging.disable_progress_bar()
+    return transformers
+
+
+def _load_transformer(path: Path):
+    transformers = _quiet_transformers()
     return transformers.AutoModel.from_pretrained(str(path)).eval()
 
 
@@ -249,11 +255,8 @@ class _SentenceTransformers:
     """Any other model: sentence-transformers runs it."""
 
     def __init__(self, path: str, device: str) -> None:
-        import transformers
+        _quiet_transformers()
         from sentence_transformers import SentenceTransformer
-
-        transformers.logging.set_verbosity_error()
-        transformers.logging.disable_progress_bar()
 
         self.model = SentenceTransformer(path, device=device)
         self.dim = int(self.model.get_embedding_dimension())
