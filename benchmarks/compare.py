@@ -22,10 +22,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from perf import cnndm_records, latencies, queries_for, say, write_jsonl  # noqa: E402
+from perf import cnndm_records, latencies, loaded_embedder, queries_for, say, write_jsonl  # noqa: E402
 
 from rag import Index, Settings  # noqa: E402
-from rag.embed import Embedder, resolve_model  # noqa: E402
+from rag.embed import resolve_model  # noqa: E402
 
 
 def ours(records, queries, work: Path) -> dict:
@@ -33,10 +33,7 @@ def ours(records, queries, work: Path) -> dict:
     write_jsonl(data, records)
     s = Settings.load(env={}, index_dir=work / "ours")
     t = time.perf_counter()
-    embedder = Embedder(s.model, query_encoder=s.query_encoder, cache_dir=s.cache_dir)
-    embedder.encode(["load the passage model"])  # loaded on first use: here, like the others' at construction
-    embedder.prepare_queries()
-    idx = Index(s, embedder=embedder)
+    idx = Index(s, embedder=loaded_embedder(s))  # loaded here, like the others' models at construction
     load = time.perf_counter() - t
     t = time.perf_counter()
     rep = idx.update([data], rebuild=True)
