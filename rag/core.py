@@ -9,8 +9,6 @@ The CLI, the HTTP API and the Gradio app call these methods and nothing below th
 
 from __future__ import annotations
 
-import re
-import shutil
 import threading
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
@@ -20,13 +18,13 @@ from .embed import Embedder
 from .errors import IndexNotFoundError
 from .followup import standalone_question
 from .index import update_index
-from .ingest import read_articles, too_large, unsupported
 from .llm import fallback_answer, llm_answer
 from .rerank import CrossEncoderReranker, Reranker
 from .retrieve import clean_query, search
 from .settings import Settings
 from .store import Store
 from .types import Answer, IndexReport, Passage, Skipped
+from .uploads import copy_upload, received_file
 
 
 class Index:
@@ -92,65 +90,42 @@ class Index:
             self.refresh()
             return report
 
-    def add_files(self, files: Sequence[tuple[str, Path]], *,
+    def add_files(self, files: Sequence[tuple[str, Path]], *, received_in: str | Path | None = None,
                   on_skip: Callable[[Skipped], None] | None = None) -> IndexReport:
         """Copy uploaded files, given as (name, path), into the index's uploads folder and index them.
 
-        Names are sanitized so that none can write outside that folder. Only the new files are indexed,
-        so nothing else is touched; a file whose name is taken by different content is kept under a new
-        name, and a file whose document ids are already indexed from elsewhere is refused (skipped).
+        With `received_in` (the folder a server's upload route writes to), a path that does not lie
+        inside it is refused and never read: paths from a client must name a file that client uploaded.
+        Names are sanitized so that none can write outside the uploads folder. Only the new files are
+        indexed, so nothing else is touched; a file whose name is taken by different content is kept
+        under a new name, and a file whose document ids are already indexed from elsewhere is refused.
         """
         uploads = (self.settings.index_dir / "uploads").absolute()
-        uploads.mkdir(parents=True, exist_ok=True)
         skipped: list[Skipped] = []
         kept: list[Path] = []
         for name, src in files:
-            skip = self._copy_upload(name, Path(src), uploads, kept)
-            if skip is not None:
-                skipped.append(skip)
+            why = received_file(str(src), received_in) if received_in is not None else None
+            if why is None:
+                uploads.mkdir(parents=True, exist_ok=True)
+                got = copy_upload(name, Path(src), uploads, self._store_or_none(),
+                                  max_file_bytes=self.settings.max_file_bytes)
+            else:
+                got = Skipped(name, why)
+            if isinstance(got, Skipped):
+                skipped.append(got)
                 if on_skip:
-                    on_skip(skip)
+                    on_skip(got)
+            else:
+                kept.append(got)
         report = self.update(kept, on_skip=on_skip) if kept else IndexReport(documents_total=self._count())
         report.skipped[:0] = skipped
         return report
 
-    def _copy_upload(self, name: str, src: Path, uploads: Path, kept: list[Path]) -> Skipped | None:
-        safe = upload_name(name)
-        # The same checks as indexing, before anything is copied (an upload of any type has the size limit).
-        why = unsupported(Path(safe).suffix) or too_large(src.stat().st_size, self.settings.max_file_bytes)
-        if why is not None:
-            return Skipped(name, why)
-        data = src.read_bytes()
-        stem, suffix = Path(safe).stem, Path(safe).suffix
-        dest, n = uploads / safe, 1
-        while dest.exists() and dest.read_bytes() != data:  # never overwrite an earlier upload
-            n += 1
-            dest = uploads / f"{stem}-{n}{suffix}"
-        fresh = not dest.exists()
-        if fresh:
-            dest.write_bytes(data)
-        clash = self._taken_ids(dest)
-        if clash:
-            if fresh:
-                dest.unlink()
-            return Skipped(name, clash)
-        kept.append(dest)
-        return None
-
-    def _taken_ids(self, path: Path) -> str:
-        """Why `path` may not be indexed: one of its document ids already comes from another file."""
+    def _store_or_none(self) -> Store | None:
         try:
-            store = self.store
+            return self.store
         except IndexNotFoundError:
-            return ""
-        for item in read_articles([path], max_file_bytes=self.settings.max_file_bytes):
-            if isinstance(item, Skipped):
-                continue
-            doc = store.document(item.doc_id)
-            if doc and doc["origin"] != str(path) and not doc["origin"].startswith(f"{path}#"):
-                return (f"document id {item.doc_id!r} is already in the index (from {Path(doc['origin'].split('#')[0]).name}); "
-                        "rename the file or the record id and upload it again")
-        return ""
+            return None
 
     def _count(self) -> int:
         try:
@@ -217,19 +192,4 @@ class Index:
                 "query_encoder": self.embedder.query_encoder}
 
 
-def upload_name(name: str) -> str:
-    r"""A file name safe to create inside the uploads folder: no folders, no leading dots, plain characters.
-
-    >>> upload_name("../../etc/passwd.txt"), upload_name("C:\\x\\My news.md"), upload_name("..")
-    ('passwd.txt', 'My_news.md', 'upload')
-    """
-    base = re.split(r"[/\\]", name)[-1]
-    base = re.sub(r"[^A-Za-z0-9._-]", "_", base).lstrip("._-")
-    stem, dot, suffix = base.rpartition(".")
-    if not dot:
-        stem, suffix = base, ""
-    stem = stem[:100] or "upload"
-    return f"{stem}.{suffix[:10]}" if suffix else stem
-
-
-__all__ = ["Index", "NOT_FOUND", "upload_name"]
+__all__ = ["Index", "NOT_FOUND"]

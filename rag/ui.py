@@ -8,6 +8,7 @@ shown. It leaves out serving: `rag.http.build_app` mounts it on the HTTP API's s
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -16,7 +17,7 @@ import gradio as gr
 from .core import Index
 from .errors import RagError
 from .settings import Settings
-from .types import Answer, Citation, search_result
+from .types import Answer, Citation, IndexReport, search_result
 
 EXAMPLES = [
     "Who initiated the phone call between Putin and Macron?",
@@ -24,6 +25,8 @@ EXAMPLES = [
     "Who did Russian Defense Minister Sergey Shoygu speak with on the phone?",
     "When did Iraq's parliament vote to expel US troops?",
 ]
+MAX_UPLOAD_WARNINGS = 10  # the status shows this many skipped files or lines; the CLI's --json has them all
+_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")  # ASCII punctuation: ! to /, : to @, [ to `, { to ~
 EMPTY_PANEL = '<div class="rag-empty">The passages behind each answer appear here, the cited sentence highlighted.</div>'
 CSS = """
 .rag-cite { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px; margin-bottom: 10px; }
@@ -47,20 +50,20 @@ def build_ui(index: Index, settings: Settings) -> gr.Blocks:
                                            history=_pairs(history)):
                 yield format_answer(answer), render_sources(answer)
         except RagError as e:
-            yield f"⚠️ {html.escape(str(e), quote=False)}", EMPTY_PANEL
+            yield f"⚠️ {literal(str(e))}", EMPTY_PANEL
 
-    def upload(files: list[str] | None) -> tuple[str, Any, None]:
-        if not files:
+    def upload(files: Any) -> tuple[str, Any, None]:
+        # The raw payload (preprocess=False): Gradio would otherwise copy any server file a client
+        # names into its cache before this code could look at it. Only files inside Gradio's upload
+        # folder are taken (`Index.add_files(received_in=...)`); anything else is refused unread.
+        items = files if isinstance(files, list) else [files] if files else []
+        if not items:
             return "", gr.update(), None
         try:
-            report = index.add_files([(Path(f).name, Path(f)) for f in files])
+            report = index.add_files([_file_ref(f) for f in items], received_in=upload_folder)
         except (RagError, OSError) as e:
-            return f"⚠️ Nothing was added: {html.escape(str(e), quote=False)}", gr.update(), None
-        lines = [f"Added {report.added}, updated {report.updated}, unchanged {report.unchanged}; "
-                 f"the index holds {report.documents_total} documents."]
-        lines += [f"⚠️ Skipped {html.escape(Path(s.path).name, quote=False)}: {html.escape(s.reason, quote=False)}"
-                  for s in report.skipped]
-        return "\n\n".join(lines), gr.update(choices=_source_choices(index)), None
+            return f"⚠️ Nothing was added: {literal(str(e))}", gr.update(), None
+        return upload_status(report), gr.update(choices=_source_choices(index)), None
 
     def ask(question: str) -> dict:
         """A cited answer to the question: the JSON object of `rag ask --json`."""
@@ -76,6 +79,7 @@ def build_ui(index: Index, settings: Settings) -> gr.Blocks:
         except RagError as e:
             raise gr.Error(str(e)) from None
 
+    upload_folder = gradio_upload_folder()
     panel = gr.HTML(EMPTY_PANEL, elem_id="rag-sources", render=False)
     with gr.Blocks(title="rag: cited answers from news articles") as demo:
         gr.Markdown("## Ask the articles\nAnswers quote the indexed news articles; every `[n]` points at "
@@ -84,7 +88,8 @@ def build_ui(index: Index, settings: Settings) -> gr.Blocks:
             with gr.Column(scale=3):
                 gr.ChatInterface(
                     chat,
-                    chatbot=gr.Chatbot(label="Chat", height=560, elem_id="rag-chat"),
+                    # no LaTeX: a "$$" in an article is text, not a formula
+                    chatbot=gr.Chatbot(label="Chat", height=560, elem_id="rag-chat", latex_delimiters=[]),
                     additional_inputs=[
                         gr.Slider(1, 20, value=settings.k, step=1, label="Passages to answer from", render=False),
                         gr.Radio(["auto", "extractive"], value=settings.answer_mode, label="Answer mode",
@@ -105,7 +110,7 @@ def build_ui(index: Index, settings: Settings) -> gr.Blocks:
                     files = gr.File(label=".txt, .md, .html or .jsonl", file_count="multiple", type="filepath",
                                     file_types=[".txt", ".md", ".html", ".jsonl"], elem_id="rag-upload")
                     status = gr.Markdown(elem_id="rag-upload-status")
-        files.upload(upload, files, [status, source_filter, files], api_visibility="private")
+        files.upload(upload, files, [status, source_filter, files], api_visibility="private", preprocess=False)
         demo.load(lambda: gr.update(choices=_source_choices(index)), None, source_filter, api_visibility="private")
         gr.api(ask, api_name="ask")
         gr.api(search, api_name="search")
@@ -113,11 +118,35 @@ def build_ui(index: Index, settings: Settings) -> gr.Blocks:
 
 
 def format_answer(answer: Answer) -> str:
-    """The chat message for an answer: its text with `[n]` markers, and any notice below it."""
-    text = html.escape(answer.answer, quote=False)
+    """The chat message (Markdown) for an answer: its text, shown literally, and any notice below it."""
+    text = literal(answer.answer)
     if answer.notice:
-        text += f"\n\n*{html.escape(answer.notice, quote=False)}*"
+        text += f"\n\n*{literal(answer.notice)}*"
     return text
+
+
+def upload_status(report: IndexReport) -> str:
+    """The upload status (Markdown): counts, then the first few files or lines skipped and how many more."""
+    lines = [f"Added {report.added}, updated {report.updated}, unchanged {report.unchanged}; "
+             f"the index holds {report.documents_total} documents."]
+    lines += [f"⚠️ Skipped {literal(_shorten(Path(s.path).name))}: {literal(_shorten(s.reason, 300))}"
+              for s in report.skipped[:MAX_UPLOAD_WARNINGS]]
+    if len(report.skipped) > MAX_UPLOAD_WARNINGS:
+        lines.append(f"⚠️ … and {len(report.skipped) - MAX_UPLOAD_WARNINGS:,} more skipped; "
+                     "`rag index FILE --json` lists every one.")
+    return "\n\n".join(lines)
+
+
+def literal(text: str) -> str:
+    r"""Markdown that shows exactly the characters of `text`: article text is data, never markup.
+
+    Every ASCII punctuation mark is backslash-escaped (CommonMark allows it for all of them), so no
+    link, image, emphasis, HTML tag, entity, heading or list can form, and "https://" cannot autolink.
+
+    >>> print(literal("![x](a.png) <b>&amp;</b>"))
+    \!\[x\]\(a\.png\) \<b\>\&amp\;\<\/b\>
+    """
+    return _MD_PUNCT.sub(r"\\\1", text)
 
 
 def render_sources(answer: Answer) -> str:
@@ -162,6 +191,25 @@ def _pairs(history: list[dict]) -> list[tuple[str, str]]:
             pairs.append((user, content))
             user = None
     return pairs
+
+
+def _file_ref(f: Any) -> tuple[str, str]:
+    """(name, server path) of one file in an upload payload; anything else gives an empty path."""
+    if isinstance(f, dict) and isinstance(f.get("path"), str):
+        name = f.get("orig_name")
+        return (name if isinstance(name, str) and name else Path(f["path"]).name), f["path"]
+    return "(not a file)", ""
+
+
+def _shorten(s: str, n: int = 120) -> str:
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def gradio_upload_folder() -> str:
+    """The folder Gradio's upload route writes to (GRADIO_TEMP_DIR, else <tmp>/gradio)."""
+    from gradio.utils import get_upload_folder
+
+    return get_upload_folder()
 
 
 def _source_choices(index: Index) -> list[str]:

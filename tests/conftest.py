@@ -38,6 +38,14 @@ def model_cache(tmp_path_factory) -> Path:
     return d
 
 
+@pytest.fixture(scope="session", autouse=True)
+def gradio_folder(tmp_path_factory) -> Path:
+    """Gradio's upload folder and cache for this session (else it writes under /tmp/gradio)."""
+    d = tmp_path_factory.mktemp("gradio")
+    os.environ["GRADIO_TEMP_DIR"] = str(d)
+    return d
+
+
 @pytest.fixture(scope="session")
 def embedder(model_cache) -> Embedder:
     s = Settings.load()
@@ -105,3 +113,60 @@ class LiveServer:
 def index_copy(seed: Index, dst: Path, embedder) -> Index:
     shutil.copytree(seed.settings.index_dir, dst)
     return Index(Settings.load(index_dir=dst), embedder=embedder)
+
+
+class GradioEvents:
+    """The page's own event API, called as any client can: `/config`, `/gradio_api/queue/join`, then the
+    event's messages from `/gradio_api/queue/data`."""
+
+    def __init__(self, url: str, **client_kw) -> None:
+        import httpx
+
+        self.url = url
+        self.http = httpx.Client(base_url=url, timeout=120, **client_kw)
+        self.config = self.http.get("/config").json()
+        self.components = {c["id"]: c for c in self.config["components"]}
+
+    def find(self, trigger: str, component_type: str) -> int:
+        """The index of the event the page runs on `trigger` of its first `component_type` component."""
+        for i, dep in enumerate(self.config["dependencies"]):
+            for target, event in dep.get("targets", []):
+                if event == trigger and self.components.get(target, {}).get("type") == component_type:
+                    return i
+        raise LookupError(f"no {trigger} event on a {component_type}")
+
+    def input_types(self, fn_index: int) -> list[str]:
+        return [self.components[c]["type"] for c in self.config["dependencies"][fn_index]["inputs"]]
+
+    def join(self, body: dict):
+        return self.http.post("/gradio_api/queue/join", json=body)
+
+    def call(self, fn_index: int, data: list) -> tuple[int, str, list[dict]]:
+        """(join status, join body, the event's messages up to its end) for one call."""
+        import json
+        import uuid
+
+        session = uuid.uuid4().hex
+        r = self.join({"data": data, "fn_index": fn_index, "session_hash": session, "event_data": None,
+                       "trigger_id": None})
+        if r.status_code != 200:
+            return r.status_code, r.text, []
+        messages: list[dict] = []
+        with self.http.stream("GET", f"/gradio_api/queue/data?session_hash={session}") as s:
+            for line in s.iter_lines():
+                if line.startswith("data:"):
+                    messages.append(json.loads(line[5:]))
+                    if messages[-1].get("msg") in ("process_completed", "close_stream", "unexpected_error"):
+                        break
+        return r.status_code, r.text, messages
+
+    def upload(self, *paths: Path) -> list[dict]:
+        """Files sent through Gradio's upload route, as the page does: the file data an event then takes."""
+        files = [("files", (p.name, p.read_bytes())) for p in paths]
+        r = self.http.post("/gradio_api/upload", files=files)
+        r.raise_for_status()
+        return [{"path": path, "orig_name": p.name, "size": p.stat().st_size, "meta": {"_type": "gradio.FileData"}}
+                for path, p in zip(r.json(), paths)]
+
+    def close(self) -> None:
+        self.http.close()

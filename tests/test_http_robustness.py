@@ -35,7 +35,7 @@ def api(tmp_path_factory, seed_index, embedder):
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**12, 10**12) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=300),
+    st.none() | st.booleans() | st.integers(-10**12, 10**12) | st.floats() | st.text(max_size=300),
     lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=12), kids, max_size=4),
     max_leaves=12,
 )
@@ -49,7 +49,8 @@ bodies = st.one_of(
 @hsettings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(path=st.sampled_from(["/api/ask", "/api/search"]), body=bodies)
 def test_fuzzed_json_bodies_never_get_a_server_error(api, path, body):
-    r = httpx.post(api.url + path, json=body, timeout=60)
+    # json.dumps, not httpx's encoder: it writes NaN and Infinity, which a client can send
+    r = httpx.post(api.url + path, content=json.dumps(body), headers={"content-type": "application/json"}, timeout=60)
     assert r.status_code in (200, 400, 404, 409, 422), (r.status_code, r.text[:300])
     out = r.json()
     if r.status_code == 200:
@@ -76,6 +77,31 @@ def test_raw_bytes_bodies_get_a_json_error(api, raw):
 def test_long_and_control_character_questions(api, question, status, words):
     r = httpx.post(api.url + "/api/ask", json={"question": question}, timeout=60)
     assert r.status_code == status and words in r.text
+
+
+@pytest.mark.parametrize("path,raw", [
+    ("/api/ask", '{"question": NaN}'),
+    ("/api/ask", '{"question": "Who called?", "k": Infinity}'),
+    ("/api/search", '{"query": "Quds", "sources": [-Infinity]}'),
+    ("/api/search", '{"query": NaN}'),
+])
+def test_non_finite_numbers_get_a_json_error(api, path, raw):
+    """NaN and Infinity are not JSON; they gave a plain-text 500 when the error tried to echo them."""
+    r = httpx.post(api.url + path, content=raw, headers={"content-type": "application/json"}, timeout=60)
+    assert r.status_code == 422, r.text
+    assert "is not a JSON number; numbers must be finite" in r.json()["error"]
+
+
+@pytest.mark.parametrize("k", [True, "5", 5.0, [5]])
+def test_k_must_be_a_json_integer(api, k):
+    r = httpx.post(api.url + "/api/search", json={"query": "Quds", "k": k}, timeout=60)
+    assert r.status_code == 422 and r.json()["error"].startswith("k:"), r.text
+
+
+@pytest.mark.parametrize("method,path", [("GET", "/api/ask"), ("PUT", "/api/search"), ("POST", "/api/health")])
+def test_a_wrong_method_gets_405_in_the_same_shape(api, method, path):
+    r = httpx.request(method, api.url + path, timeout=60)
+    assert r.status_code == 405 and "Method Not Allowed" in r.json()["error"] and "this route takes" in r.json()["error"]
 
 
 def _rss_mb(pid: int) -> float:
