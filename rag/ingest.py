@@ -143,11 +143,13 @@ def parse_text(text: str, *, doc_id: str, origin: str = "", markdown: bool = Fal
     title, body = "", text
     if first is not None:
         title = " ".join(lines[first].split())
-        if len(title.split()) <= MAX_TITLE_WORDS:
-            body = "\n".join(lines[first + 1 :])
-        else:  # a lead sentence, not a headline: keep it in the text, shorten it for display
+        rest = "\n".join(lines[first + 1 :])
+        if len(title.split()) <= MAX_TITLE_WORDS and rest.strip():
+            body = rest
+        else:  # a lead sentence, or the only line: keep it in the text, shorten it for display
             title = _shorten(title)
-    cleaned = clean(body, title=title)
+    # the only line is both title and text: cleaning must not drop it as a repeat of the title
+    cleaned = clean(body, title=title if body is not text else "")
     return Article(
         doc_id=doc_id,
         title=title,

@@ -98,3 +98,24 @@ def test_jsonl_record_over_the_limit_is_skipped_without_reading_it_whole(tmp_pat
         ("1", "record is over the 1,000-byte limit (RAG_MAX_FILE_BYTES)"),
         ("3", "record is over the 1,000-byte limit (RAG_MAX_FILE_BYTES)"),
     ]
+
+
+def test_a_one_line_text_file_is_both_title_and_text(tmp_path):
+    """A file whose only text is one line used to be dropped ("no article text left after cleaning")."""
+    (tmp_path / "brief.txt").write_text("Tromso harbour reopens after two years of repairs\n")
+    (tmp_path / "latin.txt").write_bytes("Le café de Gérard rouvre à Lyon".encode("latin-1"))
+    (tmp_path / "long.txt").write_text(" ".join(["word"] * 40) + ".")
+    arts, skipped = _read(tmp_path)
+    assert skipped == []
+    by_id = {a.doc_id: a for a in arts}
+    assert (by_id["brief"].title, by_id["brief"].text) == ("Tromso harbour reopens after two years of repairs",) * 2
+    assert by_id["latin"].text == by_id["latin"].title == "Le café de Gérard rouvre à Lyon"
+    assert by_id["long"].text == " ".join(["word"] * 40) + "." and by_id["long"].title.endswith("…")
+
+
+def test_a_one_line_article_is_searchable(tmp_path, new_index):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "brief.txt").write_text("Tromso harbour reopens after two years of repairs")
+    idx = new_index()
+    assert idx.update([tmp_path / "in"]).added == 1
+    assert idx.search("Tromso harbour", k=1)[0].text == "Tromso harbour reopens after two years of repairs"
