@@ -4,6 +4,7 @@ uploads, and a real Chromium typing a question."""
 from __future__ import annotations
 
 import base64
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -204,3 +205,95 @@ def test_browser_asks_sees_highlight_and_uploads(server, tmp_path):
         finally:
             ctx.close()
     assert (tmp_path / "answer.png").stat().st_size > 10_000
+
+
+class _Listener:
+    """A loopback HTTP server that records every request: where a leaked URL would be fetched from."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        hits = self.hits = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                hits.append(self.path)
+                self.send_response(200)
+                self.send_header("content-type", "image/png")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+@pytest.mark.browser
+def test_browser_shows_article_markup_as_text(server, tmp_path):
+    """Markdown and HTML inside an article are data: shown as the characters they are, never rendered,
+    in the chat, the sources panel, the source filter and the upload status; no URL of theirs is fetched."""
+    _chromium_or_skip()
+    from playwright.sync_api import expect, sync_playwright
+
+    listen = _Listener()
+    pixel = f"![pixel]({listen.url}/pixel.png?leak=1)"
+    link = f"[the official site]({listen.url}/phish)"
+    tag = f'<img src="{listen.url}/tag.png">'
+    sentence = f"The Varnhem council bulletin printed {pixel} beside {link} and **bold claims** with {tag} inside."
+    (tmp_path / "varnhem.txt").write_text(f"Varnhem bulletin\n\n{sentence}\n\nThe council meets again in June.\n")
+    (tmp_path / "outlet.html").write_text(
+        f'<html><head><meta property="og:site_name" content="**Loud** [Times]({listen.url}/s) '
+        f'<img src=&quot;{listen.url}/site.png&quot;>"><title>Harbour</title></head><body><article>'
+        "<p>The Tromso harbour reopened in May after two years of repairs, the port authority said.</p>"
+        "</article></body></html>")
+    rec_id = f"**Loud** ![id]({listen.url}/id.png)"
+    (tmp_path / "dupes.jsonl").write_text("\n".join(json.dumps({"id": rec_id, "title": "Ferry", "text": t}) for t in (
+        "The Hurtigruten ferry sailed from Bergen at noon.", "A second record with the same id.")) + "\n")
+    try:
+        with sync_playwright() as p:
+            ctx = p.chromium.launch_persistent_context(tempfile.mkdtemp(dir=tmp_path), executable_path=CHROMIUM,
+                                                       args=CHROMIUM_ARGS, headless=True,
+                                                       viewport={"width": 1400, "height": 900})
+            try:
+                page = ctx.new_page()
+                page.goto(server.url + "/", timeout=60_000)
+                page.get_by_text("Add articles").click()
+                page.locator("#rag-upload input[type=file]").set_input_files(
+                    [str(tmp_path / n) for n in ("varnhem.txt", "outlet.html", "dupes.jsonl")])
+                status = page.locator("#rag-upload-status")
+                expect(status).to_contain_text("Added 3", timeout=60_000)
+                expect(status).to_contain_text(f"duplicate id '{rec_id}'")  # the asterisks shown, not bold
+                assert status.locator("img, strong, em").count() == 0
+
+                page.get_by_role("textbox").first.fill("What did the Varnhem council bulletin print?")
+                page.keyboard.press("Enter")
+                chat = page.locator("#rag-chat")
+                expect(page.locator("mark.rag-hl").first).to_be_visible(timeout=60_000)
+                expect(chat).to_contain_text(pixel)
+                expect(chat).to_contain_text(link)
+                expect(chat).to_contain_text("**bold claims**")
+                expect(chat).to_contain_text(tag)
+                expect(chat).to_contain_text("[1]")
+                for where in (chat, page.locator("#rag-sources")):
+                    assert where.locator("img").count() == 0
+                    assert where.locator(f'a[href^="{listen.url}"]').count() == 0
+                    assert where.locator("strong, em, b, i").count() == 0
+                expect(page.locator(".rag-passage").first).to_contain_text(sentence)
+
+                page.get_by_text("Settings").click()
+                page.get_by_label("Only these sources").click()
+                outlet = f'**Loud** [Times]({listen.url}/s) <img src="{listen.url}/site.png">'
+                expect(page.get_by_role("option", name=outlet)).to_be_visible(timeout=10_000)
+                assert page.locator("[role=listbox] img, [role=option] img").count() == 0
+                page.screenshot(path=str(tmp_path / "markup.png"))
+            finally:
+                ctx.close()
+        assert listen.hits == [], listen.hits
+    finally:
+        listen.close()
