@@ -42,7 +42,8 @@ sys.path.insert(0, str(ROOT))
 from rag import Index, Settings  # noqa: E402
 from rag.chunk import chunk_article, get_encoding  # noqa: E402
 from rag.embed import Embedder  # noqa: E402
-from rag.index import article_hash, embed_input  # noqa: E402
+from rag.build import article_hash  # noqa: E402
+from rag.embed import embed_input  # noqa: E402
 from rag.ingest import read_jsonl  # noqa: E402
 from rag.store import Writer, _lex_path  # noqa: E402
 from rag.store import dense_index_for  # noqa: E402
@@ -230,7 +231,7 @@ def bench_store_scale(records: list[dict], embedded: list[dict], embedder: Embed
     noise (sigma 0.04 per dim), renormalised, so the vectors cluster the way real ones do; its
     sentences get its vector plus the same noise. Returns the figures and the real vectors."""
     from rag.chunk import sentence_spans
-    from rag.index import manifest
+    from rag.build import manifest
     from rag.store import pack_sentences
 
     settings = Settings.load(env={}, index_dir=work / "scale" / "index")

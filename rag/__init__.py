@@ -1,6 +1,6 @@
 """Cited answers over a corpus of news articles. This is the public API."""
 
-from .core import Index
+from .index import Index
 from .errors import (IndexBusyError, IndexMismatchError, IndexNotFoundError, IndexOutdatedError, InputError, LLMError, ModelError,
                      RagError, SettingsError, SourceError)
 from .settings import Settings

@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .core import Index
+    from .index import Index
     from .settings import Settings
 
     flags = {"answer_mode": "mode", "llm_base_url": "llm_base_url", "llm_model": "llm_model",
@@ -157,7 +157,7 @@ def _run(args: argparse.Namespace) -> int:
 def _eval(settings, args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from .core import Index
+    from .index import Index
     from .eval import evaluate, format_table, load_qa
 
     cases = load_qa(args.qa)  # bad lines fail before the model loads

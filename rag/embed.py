@@ -30,6 +30,7 @@ import numpy as np
 
 from .errors import ModelError
 from .settings import DEFAULT_CACHE_DIR, QUERY_ENCODERS
+from .types import Article, Chunk
 
 _PACKAGED = {"sentence-transformers/all-MiniLM-L6-v2", "all-MiniLM-L6-v2"}
 
@@ -44,6 +45,17 @@ def resolve_model(name: str) -> str:
         except ImportError:
             pass
     return name
+
+
+def embed_input(article: Article, chunk: Chunk) -> str:
+    """The text the model sees for a chunk: the headline gives a passage its context."""
+    return embed_text(article.title, chunk.text)
+
+
+def embed_text(title: str, text: str) -> str:
+    """`text` as the model sees it under the headline `title`."""
+    return f"{title}\n{text}" if title and not text.startswith(title) else text
+
 
 
 class Embedder:

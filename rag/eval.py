@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .core import Index
+from .index import Index
 from .errors import InputError
 from .retrieve import search
 from .types import Answer

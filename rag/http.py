@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Mount
 from pydantic import BaseModel, ConfigDict, Field
 
-from .core import Index
+from .index import Index
 from .errors import RagError
 from .settings import Settings
 from .types import search_result

@@ -1,240 +1,195 @@
-"""Index: the update pipeline, from paths to a committed index (ingest -> chunk -> embed -> store).
+"""The library's one entry point: `Index` ties the stages together for every face.
 
-Incremental: an article whose content hash is already stored is not touched; a changed article is
-re-chunked and only chunks whose embedding input changed are embedded again (the others keep their
-vectors); articles that disappeared from the indexed paths are deleted. Everything is committed at
-the end, atomically, so an interrupted run leaves the index as it was.
+    >>> idx = Index.open(Settings.load(index_dir="index"))    # doctest: +SKIP
+    >>> idx.search("Who initiated the phone call?", k=3)       # doctest: +SKIP
+    >>> idx.ask("Who initiated the phone call?").answer        # doctest: +SKIP
+
+The CLI, the HTTP API and the Gradio app call these methods and nothing below them.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import queue
-import sys
 import threading
-from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator, Sequence
 
-import numpy as np
-
-from .chunk import chunk_article, get_encoding, sentence_spans
+from .answer import NOT_FOUND, SentenceCache, extractive_answer
 from .embed import Embedder
-from .ingest import check_paths, read_articles
+from .errors import IndexNotFoundError
+from .followup import standalone_question
+from .build import update_index
+from .llm import fallback_answer, llm_answer
+from .rerank import CrossEncoderReranker, Reranker
+from .retrieve import clean_query, search
 from .settings import Settings
-from .store import FORMAT_VERSION, Writer, pack_sentences
-from .terms import TERMS_VERSION
-from .types import Article, Chunk, IndexReport, Skipped
-
-EMBED_BATCH = 256  # chunks embedded per call: keeps memory flat and the progress bar moving
+from .store import Store
+from .types import Answer, IndexReport, Passage, Skipped
+from .uploads import copy_upload, received_file
 
 
-def manifest(settings: Settings, embedder: Embedder) -> dict:
-    """What an index is built with; opening it with anything else is refused."""
-    return {
-        "format_version": FORMAT_VERSION,
-        "model": settings.model,
-        "dim": embedder.dim,
-        "max_tokens": embedder.max_tokens,
-        "encoding": settings.encoding,
-        "chunk_tokens": settings.chunk_tokens,
-        "chunk_overlap": settings.chunk_overlap,
-        "terms_version": TERMS_VERSION,
-        "embed_input": "title+chunk",
-    }
+class Index:
+    """An index folder with its embedding model loaded: search it, ask it, add to it."""
 
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or Embedder(settings.model, device=settings.device, batch_size=settings.batch_size,
+                                             query_encoder=settings.query_encoder, cache_dir=settings.cache_dir)
+        self._store: Store | None = None
+        self._write_lock = threading.Lock()
+        self._cache = SentenceCache()
+        self._reranker: Reranker | None = None
 
-def embed_input(article: Article, chunk: Chunk) -> str:
-    """The text the model sees for a chunk: the headline gives a passage its context."""
-    return embed_text(article.title, chunk.text)
+    @property
+    def reranker(self) -> Reranker | None:
+        """The optional rerank stage (`settings.reranker`), loaded on first use; None when off."""
+        if self._reranker is None and self.settings.reranker:
+            self._reranker = CrossEncoderReranker(self.settings.reranker, device=self.settings.device)
+        return self._reranker
 
-
-def embed_text(title: str, text: str) -> str:
-    """`text` as the model sees it under the headline `title`."""
-    return f"{title}\n{text}" if title and not text.startswith(title) else text
-
-
-def article_hash(article: Article) -> str:
-    blob = json.dumps([article.title, article.text, article.source, article.url, article.date], ensure_ascii=False)
-    return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def update_index(
-    paths: Iterable[Path],
-    settings: Settings,
-    embedder: Embedder,
-    *,
-    rebuild: bool = False,
-    on_skip: Callable[[Skipped], None] | None = None,
-) -> IndexReport:
-    """Bring the index in `settings.index_dir` up to date with the articles under `paths`.
-
-    With no paths, the paths indexed before are read again.
-    """
-    paths = [p.absolute() for p in check_paths([Path(p) for p in paths])]
-    report = IndexReport()
-    cleaned: Counter[str] = Counter()
-    with Writer.open(settings.index_dir, manifest(settings, embedder), rebuild=rebuild) as w:
-        if not paths:
-            paths = check_paths([Path(r) for r in sorted(w.roots)])
-        progress = _Progress(enabled=sys.stderr.isatty())
-        seen: set[str] = set()
-        # Reading, cleaning and chunking run in a thread while this one embeds the previous batch
-        # (torch releases the GIL), so the build takes about as long as the embedding alone.
-        batches: queue.Queue = queue.Queue(maxsize=2)
-        stop = threading.Event()
-        reader = threading.Thread(
-            target=_read_batches, daemon=True,
-            args=(paths, settings, embedder, w.lookup(), batches, stop, seen, cleaned, report),
-        )
-        reader.start()
+    @classmethod
+    def open(cls, settings: Settings | None = None, *, embedder: Embedder | None = None,
+             build_from: Sequence[Path] = ()) -> "Index":
+        """Open the index in `settings.index_dir`; build it from `build_from` if there is none yet."""
+        settings = settings or Settings.load()
+        idx = cls(settings, embedder=embedder)
         try:
-            while True:
-                kind, item = batches.get()
-                if kind == "done":
-                    break
-                if kind == "error":
-                    raise item
-                if kind == "skip":
-                    report.skipped.append(item)
-                    if on_skip:
-                        on_skip(item)
-                    continue
-                progress.add(_embed_and_put(item, w, embedder, report))
-        finally:
-            stop.set()
-            while reader.is_alive():  # unblock a reader waiting on a full queue
-                try:
-                    batches.get_nowait()
-                except queue.Empty:
-                    reader.join(0.05)
-        for doc_id in sorted(set(w.docs_from(paths)) - seen):
-            w.delete(doc_id)
-            report.removed += 1
-        w.set_roots(paths)
-        report.chunks_total = w.count_chunks()
-        report.documents_total = w.count_documents()
-        w.commit()
-        progress.close()
-    report.cleaned = dict(sorted(cleaned.items()))
-    return report
+            idx.store
+        except IndexNotFoundError:
+            if not build_from:
+                raise
+            idx.update(build_from)
+        return idx
 
+    @property
+    def store(self) -> Store:
+        """The current generation of the index (opened lazily, refreshed when a writer commits)."""
+        store = self._store
+        if store is None:
+            store = self._store = self._open_store()
+        return store
 
-@dataclass(frozen=True)
-class _Pending:
-    """An added or changed article, chunked, waiting for its vectors."""
+    def _open_store(self) -> Store:
+        store = Store(self.settings.index_dir)
+        store.check_model(self.settings.model, self.embedder.dim)
+        return store
 
-    article: Article
-    hash: str
-    chunks: list[Chunk]
-    hashes: list[str]  # embedding-input hash per chunk
-    old: dict[str, int]  # embedding-input hash -> chunk id already in the index, for reuse
+    def refresh(self) -> None:
+        """Pick up changes another process committed."""
+        current = self._store
+        if current is not None and current.changed():
+            # A new view, not a change to the old one: queries running in other threads finish on the
+            # generation they started with (the old view closes when the last of them drops it). One
+            # assignment, so no thread ever sees the index missing.
+            self._store = self._open_store()
 
+    def update(self, paths: Iterable[Path] = (), *, rebuild: bool = False,
+               on_skip: Callable[[Skipped], None] | None = None) -> IndexReport:
+        """Index new and changed articles under `paths` (default: the paths indexed before)."""
+        with self._write_lock:
+            report = update_index(paths, self.settings, self.embedder, rebuild=rebuild, on_skip=on_skip)
+            self.refresh()
+            return report
 
-def _read_batches(paths, settings, embedder, lookup, out: queue.Queue, stop: threading.Event,
-                  seen: set[str], cleaned: Counter, report: IndexReport) -> None:
-    """Read, clean and chunk the articles that changed; put batches of about EMBED_BATCH chunks on `out`."""
-    try:
-        enc = get_encoding(settings.encoding)
-        count_tokens = lambda s: len(enc.encode(s, disallowed_special=()))  # noqa: E731
-        pending: list[_Pending] = []
-        n_chunks = 0
-        for item in read_articles(paths, max_file_bytes=settings.max_file_bytes):
-            if stop.is_set():
-                return
-            if isinstance(item, Skipped):
-                out.put(("skip", item))
-                continue
-            if item.doc_id in seen:
-                out.put(("skip", Skipped(
-                    item.origin, f"document id {item.doc_id!r} was already read from another file; rename one")))
-                continue
-            seen.add(item.doc_id)
-            cleaned.update(r.rule for r in item.removed)
-            h = article_hash(item)
-            old_hash = lookup.doc_hash(item.doc_id)
-            if old_hash == h:
-                report.unchanged += 1
-                continue
-            if old_hash is None:
-                report.added += 1
+    def add_files(self, files: Sequence[tuple[str, Path]], *, received_in: str | Path | None = None,
+                  on_skip: Callable[[Skipped], None] | None = None) -> IndexReport:
+        """Copy uploaded files, given as (name, path), into the index's uploads folder and index them.
+
+        With `received_in` (the folder a server's upload route writes to), a path that does not lie
+        inside it is refused and never read: paths from a client must name a file that client uploaded.
+        Names are sanitized so that none can write outside the uploads folder. Only the new files are
+        indexed, so nothing else is touched; a file whose name is taken by different content is kept
+        under a new name, and a file whose document ids are already indexed from elsewhere is refused.
+        """
+        uploads = (self.settings.index_dir / "uploads").absolute()
+        skipped: list[Skipped] = []
+        kept: list[Path] = []
+        for name, src in files:
+            why = received_file(str(src), received_in) if received_in is not None else None
+            if why is None:
+                uploads.mkdir(parents=True, exist_ok=True)
+                got = copy_upload(name, Path(src), uploads, self._store_or_none(),
+                                  max_file_bytes=self.settings.max_file_bytes)
             else:
-                report.updated += 1
-            chunks = chunk_article(
-                item,
-                chunk_tokens=settings.chunk_tokens,
-                chunk_overlap=settings.chunk_overlap,
-                count_tokens=count_tokens,
-                fits=lambda t, a=item: embedder.fits(embed_text(a.title, t)),  # the model's real input
-            )
-            hashes = [hashlib.sha1(embed_input(item, c).encode()).hexdigest() for c in chunks]
-            old = lookup.chunk_hashes(item.doc_id) if old_hash is not None else {}
-            pending.append(_Pending(item, h, chunks, hashes, old))
-            n_chunks += len(chunks)
-            if n_chunks >= EMBED_BATCH:
-                out.put(("batch", pending))
-                pending, n_chunks = [], 0
-        if pending:
-            out.put(("batch", pending))
-        out.put(("done", None))
-    except BaseException as e:  # hand it to the main thread, which raises it
-        out.put(("error", e))
-    finally:
-        lookup.close()
+                got = Skipped(name, why)
+            if isinstance(got, Skipped):
+                skipped.append(got)
+                if on_skip:
+                    on_skip(got)
+            else:
+                kept.append(got)
+        report = self.update(kept, on_skip=on_skip) if kept else IndexReport(documents_total=self._count())
+        report.skipped[:0] = skipped
+        return report
+
+    def _store_or_none(self) -> Store | None:
+        try:
+            return self.store
+        except IndexNotFoundError:
+            return None
+
+    def _count(self) -> int:
+        try:
+            return self.store.count_documents()
+        except IndexNotFoundError:
+            return 0
+
+    def search(self, query: str, k: int | None = None, *, sources: Sequence[str] = (),
+               doc_ids: Sequence[str] = ()) -> list[Passage]:
+        """The best `k` passages for `query`, best first."""
+        query = clean_query(query, max_chars=self.settings.max_question_chars, what="query")
+        self.refresh()
+        return search(self.store, self.embedder, query, self.settings, k=k, sources=sources, doc_ids=doc_ids,
+                      reranker=self.reranker).passages
+
+    def ask(self, question: str, k: int | None = None, *, sources: Sequence[str] = (),
+            doc_ids: Sequence[str] = (), mode: str | None = None,
+            history: Sequence[tuple[str, str]] = ()) -> Answer:
+        """A cited answer to `question`, or an honest "not in the articles"."""
+        *_, final = self._answers(question, k, sources=sources, doc_ids=doc_ids, mode=mode, history=history,
+                                  stream=False)
+        return final
+
+    def ask_stream(self, question: str, k: int | None = None, *, sources: Sequence[str] = (),
+                   doc_ids: Sequence[str] = (), mode: str | None = None,
+                   history: Sequence[tuple[str, str]] = ()) -> Iterator[Answer]:
+        """Partial answers as they are written (LLM mode), then the final validated one.
+
+        Extractive answers come in one piece. `history` is the chat so far, as (user, assistant)
+        pairs, for follow-up questions.
+        """
+        return self._answers(question, k, sources=sources, doc_ids=doc_ids, mode=mode, history=history, stream=True)
+
+    def _answers(self, question: str, k: int | None, *, sources: Sequence[str], doc_ids: Sequence[str],
+                 mode: str | None, history: Sequence[tuple[str, str]], stream: bool) -> Iterator[Answer]:
+        question = clean_query(question, max_chars=self.settings.max_question_chars)
+        settings = self.settings.replace(answer_mode=mode)
+        self.refresh()
+        store = self.store
+        question, fault = standalone_question(question, history, settings)
+        hits = search(store, self.embedder, question, settings, k=k, sources=sources, doc_ids=doc_ids,
+                      reranker=self.reranker)
+        extractive = extractive_answer(question, hits, store, self.embedder, settings, cache=self._cache)
+        # No LLM call when there is none, or when retrieval found nothing that answers the question.
+        if not settings.llm_enabled or not extractive.grounded:
+            yield extractive
+        elif fault is not None:  # the rewrite already found the server failing: don't wait on it twice
+            yield fallback_answer(extractive, str(fault))
+        else:
+            yield from llm_answer(question, hits.passages, extractive, store, self.embedder, settings,
+                                  cache=self._cache, stream=stream)
+
+    def sources(self) -> list[tuple[str, int]]:
+        """(source, number of documents) in the index."""
+        self.refresh()
+        return self.store.sources()
+
+    def stats(self) -> dict:
+        self.refresh()
+        s = self.store
+        return {"documents": s.count_documents(), "chunks": s.count_chunks(), "generation": s.generation,
+                "model": s.manifest.get("model"), "index_dir": str(self.settings.index_dir),
+                # "torch" after a fallback from ONNX (the log says why)
+                "query_encoder": self.embedder.query_encoder}
 
 
-def _embed_and_put(batch: list[_Pending], w: Writer, embedder: Embedder, report: IndexReport) -> int:
-    """Embed the new chunks of a batch (with their sentences, in the same pass) and write the batch;
-    returns how many chunks were embedded."""
-    texts, spans, own, where = [], [], [], []
-    for pi, p in enumerate(batch):
-        for ci, (ch, h) in enumerate(zip(p.chunks, p.hashes)):
-            if h not in p.old:
-                text = embed_input(p.article, ch)
-                shift = len(text) - len(ch.text)  # the title in front
-                texts.append(text)
-                own.append(sentence_spans(ch.text))
-                spans.append([(a + shift, b + shift) for a, b in own[-1]])
-                where.append((pi, ci))
-    fresh, sent_vecs = embedder.encode_spans(texts, spans)
-    report.chunks_embedded += len(texts)
-    slot = {pos: i for i, pos in enumerate(where)}
-    for pi, p in enumerate(batch):
-        vecs = np.zeros((len(p.chunks), embedder.dim), dtype=np.float32)
-        packed: list = [None] * len(p.chunks)
-        reuse = [(ci, p.old[hh]) for ci, hh in enumerate(p.hashes) if hh in p.old]
-        if reuse:
-            vecs[[ci for ci, _ in reuse]] = w.reconstruct([cid for _, cid in reuse])
-            blobs = w.sentence_blobs([cid for _, cid in reuse])
-            for ci, cid in reuse:
-                packed[ci] = blobs.get(cid)
-        for ci in range(len(p.chunks)):
-            j = slot.get((pi, ci))
-            if j is None:
-                continue
-            vecs[ci] = fresh[j]
-            ok = ~np.isnan(sent_vecs[j][:, 0])  # sentences past the model's limit: embedded when asked
-            packed[ci] = pack_sentences([a for (a, _), keep in zip(own[j], ok) if keep], sent_vecs[j][ok])
-        w.put(p.article, p.hash, p.chunks, p.hashes, vecs, packed)
-    return len(texts)
-
-
-class _Progress:
-    """A running count of embedded chunks on stderr (a terminal only)."""
-
-    def __init__(self, *, enabled: bool) -> None:
-        self.bar = None
-        if enabled:
-            from tqdm import tqdm
-
-            self.bar = tqdm(desc="embedding chunks", unit="chunk", file=sys.stderr, leave=False)
-
-    def add(self, n: int) -> None:
-        if self.bar is not None:
-            self.bar.update(n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+__all__ = ["Index", "NOT_FOUND"]

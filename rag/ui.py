@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 import gradio as gr
 
-from .core import Index
+from .index import Index
 from .errors import RagError
 from .settings import Settings
 from .types import Answer, Citation, IndexReport, search_result

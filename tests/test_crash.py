@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from rag import Index, IndexNotFoundError, Settings
-from rag.index import article_hash
+from rag.build import article_hash
 from rag.ingest import read_articles
 from rag.lexical import ABSENT
 from rag.store import Store, Writer

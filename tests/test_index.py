@@ -42,7 +42,7 @@ def test_changed_removed_and_new_articles(new_index, corpus_copy):
 
 
 def test_reused_vectors_match_fresh_embeddings(new_index, corpus_copy, embedder):
-    from rag.index import embed_input
+    from rag.embed import embed_input
     from rag.types import Article, Chunk
 
     idx = new_index()

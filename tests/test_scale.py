@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rag.index import manifest
+from rag.build import manifest
 from rag.store import Store, Writer
 from rag.types import Article, Chunk
 
@@ -75,7 +75,7 @@ def test_answers_use_sentence_vectors_stored_at_index_time(seed_index, embedder)
     hits = seed_index.search("How many members is the Quds Force estimated to have?", k=3)
     stored = seed_index.store.sentence_vectors([p.chunk_id for p in hits])
     from rag.chunk import sentence_spans
-    from rag.index import embed_input
+    from rag.embed import embed_input
 
     for p in hits:
         doc = seed_index.store.document(p.doc_id)

@@ -1,0 +1,230 @@
+"""Build: the update pipeline, from paths to a committed index (ingest -> chunk -> embed -> store).
+
+Incremental: an article whose content hash is already stored is not touched; a changed article is
+re-chunked and only chunks whose embedding input changed are embedded again (the others keep their
+vectors); articles that disappeared from the indexed paths are deleted. Everything is committed at
+the end, atomically, so an interrupted run leaves the index as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import queue
+import sys
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from .chunk import chunk_article, get_encoding, sentence_spans
+from .embed import Embedder, embed_input, embed_text
+from .ingest import check_paths, read_articles
+from .settings import Settings
+from .store import FORMAT_VERSION, Writer, pack_sentences
+from .terms import TERMS_VERSION
+from .types import Article, Chunk, IndexReport, Skipped
+
+EMBED_BATCH = 256  # chunks embedded per call: keeps memory flat and the progress bar moving
+
+
+def manifest(settings: Settings, embedder: Embedder) -> dict:
+    """What an index is built with; opening it with anything else is refused."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "model": settings.model,
+        "dim": embedder.dim,
+        "max_tokens": embedder.max_tokens,
+        "encoding": settings.encoding,
+        "chunk_tokens": settings.chunk_tokens,
+        "chunk_overlap": settings.chunk_overlap,
+        "terms_version": TERMS_VERSION,
+        "embed_input": "title+chunk",
+    }
+
+
+def article_hash(article: Article) -> str:
+    blob = json.dumps([article.title, article.text, article.source, article.url, article.date], ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def update_index(
+    paths: Iterable[Path],
+    settings: Settings,
+    embedder: Embedder,
+    *,
+    rebuild: bool = False,
+    on_skip: Callable[[Skipped], None] | None = None,
+) -> IndexReport:
+    """Bring the index in `settings.index_dir` up to date with the articles under `paths`.
+
+    With no paths, the paths indexed before are read again.
+    """
+    paths = [p.absolute() for p in check_paths([Path(p) for p in paths])]
+    report = IndexReport()
+    cleaned: Counter[str] = Counter()
+    with Writer.open(settings.index_dir, manifest(settings, embedder), rebuild=rebuild) as w:
+        if not paths:
+            paths = check_paths([Path(r) for r in sorted(w.roots)])
+        progress = _Progress(enabled=sys.stderr.isatty())
+        seen: set[str] = set()
+        # Reading, cleaning and chunking run in a thread while this one embeds the previous batch
+        # (torch releases the GIL), so the build takes about as long as the embedding alone.
+        batches: queue.Queue = queue.Queue(maxsize=2)
+        stop = threading.Event()
+        reader = threading.Thread(
+            target=_read_batches, daemon=True,
+            args=(paths, settings, embedder, w.lookup(), batches, stop, seen, cleaned, report),
+        )
+        reader.start()
+        try:
+            while True:
+                kind, item = batches.get()
+                if kind == "done":
+                    break
+                if kind == "error":
+                    raise item
+                if kind == "skip":
+                    report.skipped.append(item)
+                    if on_skip:
+                        on_skip(item)
+                    continue
+                progress.add(_embed_and_put(item, w, embedder, report))
+        finally:
+            stop.set()
+            while reader.is_alive():  # unblock a reader waiting on a full queue
+                try:
+                    batches.get_nowait()
+                except queue.Empty:
+                    reader.join(0.05)
+        for doc_id in sorted(set(w.docs_from(paths)) - seen):
+            w.delete(doc_id)
+            report.removed += 1
+        w.set_roots(paths)
+        report.chunks_total = w.count_chunks()
+        report.documents_total = w.count_documents()
+        w.commit()
+        progress.close()
+    report.cleaned = dict(sorted(cleaned.items()))
+    return report
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """An added or changed article, chunked, waiting for its vectors."""
+
+    article: Article
+    hash: str
+    chunks: list[Chunk]
+    hashes: list[str]  # embedding-input hash per chunk
+    old: dict[str, int]  # embedding-input hash -> chunk id already in the index, for reuse
+
+
+def _read_batches(paths, settings, embedder, lookup, out: queue.Queue, stop: threading.Event,
+                  seen: set[str], cleaned: Counter, report: IndexReport) -> None:
+    """Read, clean and chunk the articles that changed; put batches of about EMBED_BATCH chunks on `out`."""
+    try:
+        enc = get_encoding(settings.encoding)
+        count_tokens = lambda s: len(enc.encode(s, disallowed_special=()))  # noqa: E731
+        pending: list[_Pending] = []
+        n_chunks = 0
+        for item in read_articles(paths, max_file_bytes=settings.max_file_bytes):
+            if stop.is_set():
+                return
+            if isinstance(item, Skipped):
+                out.put(("skip", item))
+                continue
+            if item.doc_id in seen:
+                out.put(("skip", Skipped(
+                    item.origin, f"document id {item.doc_id!r} was already read from another file; rename one")))
+                continue
+            seen.add(item.doc_id)
+            cleaned.update(r.rule for r in item.removed)
+            h = article_hash(item)
+            old_hash = lookup.doc_hash(item.doc_id)
+            if old_hash == h:
+                report.unchanged += 1
+                continue
+            if old_hash is None:
+                report.added += 1
+            else:
+                report.updated += 1
+            chunks = chunk_article(
+                item,
+                chunk_tokens=settings.chunk_tokens,
+                chunk_overlap=settings.chunk_overlap,
+                count_tokens=count_tokens,
+                fits=lambda t, a=item: embedder.fits(embed_text(a.title, t)),  # the model's real input
+            )
+            hashes = [hashlib.sha1(embed_input(item, c).encode()).hexdigest() for c in chunks]
+            old = lookup.chunk_hashes(item.doc_id) if old_hash is not None else {}
+            pending.append(_Pending(item, h, chunks, hashes, old))
+            n_chunks += len(chunks)
+            if n_chunks >= EMBED_BATCH:
+                out.put(("batch", pending))
+                pending, n_chunks = [], 0
+        if pending:
+            out.put(("batch", pending))
+        out.put(("done", None))
+    except BaseException as e:  # hand it to the main thread, which raises it
+        out.put(("error", e))
+    finally:
+        lookup.close()
+
+
+def _embed_and_put(batch: list[_Pending], w: Writer, embedder: Embedder, report: IndexReport) -> int:
+    """Embed the new chunks of a batch (with their sentences, in the same pass) and write the batch;
+    returns how many chunks were embedded."""
+    texts, spans, own, where = [], [], [], []
+    for pi, p in enumerate(batch):
+        for ci, (ch, h) in enumerate(zip(p.chunks, p.hashes)):
+            if h not in p.old:
+                text = embed_input(p.article, ch)
+                shift = len(text) - len(ch.text)  # the title in front
+                texts.append(text)
+                own.append(sentence_spans(ch.text))
+                spans.append([(a + shift, b + shift) for a, b in own[-1]])
+                where.append((pi, ci))
+    fresh, sent_vecs = embedder.encode_spans(texts, spans)
+    report.chunks_embedded += len(texts)
+    slot = {pos: i for i, pos in enumerate(where)}
+    for pi, p in enumerate(batch):
+        vecs = np.zeros((len(p.chunks), embedder.dim), dtype=np.float32)
+        packed: list = [None] * len(p.chunks)
+        reuse = [(ci, p.old[hh]) for ci, hh in enumerate(p.hashes) if hh in p.old]
+        if reuse:
+            vecs[[ci for ci, _ in reuse]] = w.reconstruct([cid for _, cid in reuse])
+            blobs = w.sentence_blobs([cid for _, cid in reuse])
+            for ci, cid in reuse:
+                packed[ci] = blobs.get(cid)
+        for ci in range(len(p.chunks)):
+            j = slot.get((pi, ci))
+            if j is None:
+                continue
+            vecs[ci] = fresh[j]
+            ok = ~np.isnan(sent_vecs[j][:, 0])  # sentences past the model's limit: embedded when asked
+            packed[ci] = pack_sentences([a for (a, _), keep in zip(own[j], ok) if keep], sent_vecs[j][ok])
+        w.put(p.article, p.hash, p.chunks, p.hashes, vecs, packed)
+    return len(texts)
+
+
+class _Progress:
+    """A running count of embedded chunks on stderr (a terminal only)."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(desc="embedding chunks", unit="chunk", file=sys.stderr, leave=False)
+
+    def add(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
