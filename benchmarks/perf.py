@@ -45,8 +45,9 @@ from rag.embed import Embedder  # noqa: E402
 from rag.build import article_hash  # noqa: E402
 from rag.embed import embed_input  # noqa: E402
 from rag.ingest import read_jsonl  # noqa: E402
-from rag.store import Writer, _lex_path  # noqa: E402
-from rag.store import dense_index_for  # noqa: E402
+from rag.layout import lex_path  # noqa: E402
+from rag.writer import Writer  # noqa: E402
+from rag.dense import dense_index_for  # noqa: E402
 from rag.terms import terms  # noqa: E402
 
 CACHE = HERE / ".cache"
@@ -231,8 +232,8 @@ def bench_store_scale(records: list[dict], embedded: list[dict], embedder: Embed
     noise (sigma 0.04 per dim), renormalised, so the vectors cluster the way real ones do; its
     sentences get its vector plus the same noise. Returns the figures and the real vectors."""
     from rag.chunk import sentence_spans
-    from rag.build import manifest
-    from rag.store import pack_sentences
+    from rag.manifest import manifest
+    from rag.sentvec import pack as pack_sentences
 
     settings = Settings.load(env={}, index_dir=work / "scale" / "index")
     arts = _articles(records, work / "scale-src.jsonl")
@@ -309,7 +310,7 @@ def bench_store_scale(records: list[dict], embedded: list[dict], embedder: Embed
         f"(setup {setup_s:.0f}s)")
     out["cold_start_search_s"] = cold_start(settings.index_dir, qs[0])
     say(f"[store {out['chunks']:,} chunks] cold start of `rag search`: {out['cold_start_search_s']}")
-    shutil.copyfile(_lex_path(idx.store.db, idx.store.generation), work / "scale.lex")  # for the 1M BM25 case
+    shutil.copyfile(lex_path(idx.store.db, idx.store.generation), work / "scale.lex")  # for the 1M BM25 case
     (work / "scale-queries.json").write_text(json.dumps([terms(q) for q in qs]))
     idx.store.close()
     if keep is not None:
@@ -469,7 +470,7 @@ def bench_synthetic(base: np.ndarray, n: int, work: Path, n_queries: int) -> dic
                             str(lex_path) if lex_chunks else "-", str(work / "scale-queries.json")],
                            check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout.split()
     out = {
-        "vectors": n, "dim": dim, "built": "straight into FAISS via rag.store.dense_index_for (no SQLite)",
+        "vectors": n, "dim": dim, "built": "straight into FAISS via rag.dense.dense_index_for (no SQLite)",
         "index": faiss.read_index(str(path), faiss.IO_FLAG_MMAP).__class__.__name__,
         "build_s": round(build_s, 1), "search_p50_ms": round(pct(lat, 50), 2), "search_p95_ms": round(pct(lat, 95), 2),
         "recall_at_10_vs_exact": round(recall, 4), "queries": n_queries,

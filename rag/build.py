@@ -24,26 +24,12 @@ from .chunk import chunk_article, get_encoding, sentence_spans
 from .embed import Embedder, embed_input, embed_text
 from .ingest import check_paths, read_articles
 from .settings import Settings
-from .store import FORMAT_VERSION, Writer, pack_sentences
-from .terms import TERMS_VERSION
+from .manifest import manifest
+from .sentvec import pack
+from .writer import Writer
 from .types import Article, Chunk, IndexReport, Skipped
 
 EMBED_BATCH = 256  # chunks embedded per call: keeps memory flat and the progress bar moving
-
-
-def manifest(settings: Settings, embedder: Embedder) -> dict:
-    """What an index is built with; opening it with anything else is refused."""
-    return {
-        "format_version": FORMAT_VERSION,
-        "model": settings.model,
-        "dim": embedder.dim,
-        "max_tokens": embedder.max_tokens,
-        "encoding": settings.encoding,
-        "chunk_tokens": settings.chunk_tokens,
-        "chunk_overlap": settings.chunk_overlap,
-        "terms_version": TERMS_VERSION,
-        "embed_input": "title+chunk",
-    }
 
 
 def article_hash(article: Article) -> str:
@@ -206,7 +192,7 @@ def _embed_and_put(batch: list[_Pending], w: Writer, embedder: Embedder, report:
                 continue
             vecs[ci] = fresh[j]
             ok = ~np.isnan(sent_vecs[j][:, 0])  # sentences past the model's limit: embedded when asked
-            packed[ci] = pack_sentences([a for (a, _), keep in zip(own[j], ok) if keep], sent_vecs[j][ok])
+            packed[ci] = pack([a for (a, _), keep in zip(own[j], ok) if keep], sent_vecs[j][ok])
         w.put(p.article, p.hash, p.chunks, p.hashes, vecs, packed)
     return len(texts)
 

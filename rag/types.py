@@ -38,6 +38,22 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class ChunkRow:
+    """A stored chunk with its article's metadata, as retrieval reads it."""
+
+    id: int
+    doc_id: str
+    ord: int
+    start: int
+    end: int
+    text: str
+    title: str
+    source: str
+    url: str
+    date: str
+
+
+@dataclass(frozen=True)
 class Passage:
     """A retrieved chunk with its article's metadata."""
 

@@ -92,7 +92,7 @@ def test_stdin_lines_that_are_not_utf8_or_too_long_get_an_error_line_each(cli_in
 
 
 def test_a_second_indexer_process_is_refused_while_one_writes(cli_index):
-    from rag.store import Writer
+    from rag.writer import Writer
 
     manifest = json.loads((cli_index / "manifest.json").read_text())
     manifest = {k: v for k, v in manifest.items() if k not in ("generation", "database")}

@@ -20,7 +20,8 @@ from rag import Index, IndexNotFoundError, Settings
 from rag.build import article_hash
 from rag.ingest import read_articles
 from rag.lexical import ABSENT
-from rag.store import Store, Writer
+from rag.store import Store
+from rag.writer import Writer
 from rag.types import Article
 
 from conftest import CORPUS, ROOT

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from rag import IndexBusyError, IndexMismatchError, IndexNotFoundError, Settings, SourceError
-from rag.store import Store, Writer
+from rag.store import Store
+from rag.writer import Writer
 
 
 def test_reindexing_an_unchanged_corpus_embeds_nothing(new_index, corpus_copy):

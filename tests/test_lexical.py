@@ -10,7 +10,8 @@ from hypothesis import given, settings as hsettings, strategies as st
 
 from rag import IndexNotFoundError, IndexOutdatedError
 from rag.lexical import Lexicon, Pending, Update, build
-from rag.store import Store, _lex_path
+from rag.layout import lex_path
+from rag.store import Store
 from rag.terms import terms
 
 from conftest import index_copy
@@ -120,7 +121,7 @@ def _as_format_1(index_dir):
     store = Store(index_dir)
     db, gen = store.db, store.generation
     store.close()
-    _lex_path(db, gen).unlink()
+    lex_path(db, gen).unlink()
     conn = sqlite3.connect(db)
     manifest = json.loads(conn.execute("SELECT value FROM meta WHERE key='manifest'").fetchone()[0])
     conn.execute("CREATE VIRTUAL TABLE lexical USING fts5(terms, content='')")
@@ -157,7 +158,7 @@ def test_the_app_upgrades_an_index_of_the_previous_format_when_it_starts(seed_in
 def test_a_lost_lexical_file_is_reported_and_rebuilt_by_the_next_update(seed_index, tmp_path, embedder):
     idx = index_copy(seed_index, tmp_path / "index", embedder)
     store = Store(idx.settings.index_dir)
-    path = _lex_path(store.db, store.generation)
+    path = lex_path(store.db, store.generation)
     store.close()
     path.write_bytes(b"not an index")
     with pytest.raises(IndexNotFoundError, match="run `rag index` to repair it"):

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from rag.build import manifest
-from rag.store import Store, Writer
+from rag.manifest import manifest
+from rag.store import Store
+from rag.writer import Writer
 from rag.types import Article, Chunk
 
 DIM = 384
