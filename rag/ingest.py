@@ -185,7 +185,8 @@ def read_jsonl(path: Path, *, max_record_bytes: int = 20_000_000) -> Iterator[Ar
             try:
                 rec = json.loads(line) if line is not None else None
             except json.JSONDecodeError as e:
-                yield Skipped(where, f"not valid JSON ({e.msg} at column {e.colno})")
+                # json's messages for some errors end in "at" ("Unterminated string starting at"): one "at"
+                yield Skipped(where, f"not valid JSON ({e.msg.removesuffix(' at')} at column {e.colno})")
                 continue
             except (ValueError, RecursionError) as e:  # a 5,000-digit number, arrays nested 100,000 deep
                 yield Skipped(where, f"not valid JSON ({str(e).split(':')[0]})")

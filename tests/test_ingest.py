@@ -66,6 +66,23 @@ def test_jsonl_bad_lines_are_reported_by_number(tmp_path):
     assert arts[0].origin.endswith("feed.jsonl#1")
 
 
+def test_jsonl_syntax_errors_name_what_is_wrong_and_the_column_in_words(tmp_path):
+    p = tmp_path / "feed.jsonl"
+    p.write_text('{"id": "a", "text": "tab\there"}\n'      # json's message ends in "at": said once
+                 '{"id": "b", "title": "cut off\n'         # the line's end is a raw control character too
+                 '{not json\n'
+                 '{"id": "c" "text": "x"}\n'
+                 '{"id": "d", "title": "cut off')          # no line end: the file ends inside a string
+    _, skipped = _read(p)
+    assert [(s.path.rsplit(":", 1)[1], s.reason) for s in skipped] == [
+        ("1", "not valid JSON (Invalid control character at column 25)"),
+        ("2", "not valid JSON (Invalid control character at column 30)"),
+        ("3", "not valid JSON (Expecting property name enclosed in double quotes at column 2)"),
+        ("4", "not valid JSON (Expecting ',' delimiter at column 12)"),
+        ("5", "not valid JSON (Unterminated string starting at column 22)"),
+    ]
+
+
 def test_html_keeps_the_article_and_drops_the_page_chrome():
     html = """<html><head><title>Site | Headline</title>
     <meta property="og:title" content="The Real Headline"><meta property="og:site_name" content="Daily Planet">
