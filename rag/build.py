@@ -55,7 +55,7 @@ def update_index(
     with Writer.open(settings.index_dir, manifest(settings, embedder), rebuild=rebuild) as w:
         if not paths:
             paths = check_paths([Path(r) for r in sorted(w.roots)])
-        progress = _Progress(enabled=sys.stderr.isatty())
+        progress = _Progress(tty=sys.stderr.isatty())
         seen: set[str] = set()
         # Reading, cleaning and chunking run in a thread while this one embeds the previous batch
         # (torch releases the GIL), so the build takes about as long as the embedding alone.
@@ -198,19 +198,40 @@ def _embed_and_put(batch: list[_Pending], w: Writer, embedder: Embedder, report:
 
 
 class _Progress:
-    """A running count of embedded chunks on stderr (a terminal only)."""
+    """A running count of embedded chunks on stderr: a tqdm bar on a terminal; otherwise (a log, a pipe,
+    `make run` under another program) plain lines, at most one every `every` seconds, and a last one
+    when the run embedded anything."""
 
-    def __init__(self, *, enabled: bool) -> None:
+    every = 5.0  # seconds between two plain lines
+
+    def __init__(self, *, tty: bool, stream=None, clock=None) -> None:
+        from time import monotonic
+
+        self.stream = stream if stream is not None else sys.stderr
+        self.clock = clock or monotonic
         self.bar = None
-        if enabled:
+        self.n = 0
+        self.start = self.last = self.clock()
+        if tty:
             from tqdm import tqdm
 
-            self.bar = tqdm(desc="embedding chunks", unit="chunk", file=sys.stderr, leave=False)
+            self.bar = tqdm(desc="embedding chunks", unit="chunk", file=self.stream, leave=False)
 
     def add(self, n: int) -> None:
+        self.n += n
         if self.bar is not None:
             self.bar.update(n)
+        elif n and self.clock() - self.last >= self.every:
+            self.last = self.clock()
+            self._line(self.last - self.start, final=False)
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+        elif self.n:
+            self._line(self.clock() - self.start, final=True)
+
+    def _line(self, elapsed: float, *, final: bool) -> None:
+        took = f" in {elapsed:.1f} s" if final else ""
+        rate = self.n / max(elapsed, 1e-9)
+        print(f"rag: embedded {self.n:,} chunks{took} ({rate:.1f} chunks/s)", file=self.stream, flush=True)

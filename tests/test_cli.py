@@ -71,6 +71,16 @@ def test_bad_input_exits_2_with_one_line(cli_index, args, needle):
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
 
 
+def test_index_logs_progress_lines_when_stderr_is_not_a_terminal(tmp_path):
+    r = rag("index", str(ROOT / "corpus"), "--index-dir", str(tmp_path / "index"))  # stderr is a pipe here
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert lines and all(line.startswith("rag: embedded ") and line.endswith(" chunks/s)") for line in lines), lines
+    embedded = int(r.stdout.split("embedded ")[1].split()[0])
+    assert lines[-1].startswith(f"rag: embedded {embedded} chunks in ")  # the last line: the whole run
+    assert "\r" not in r.stderr  # plain lines, no progress bar
+
+
 def test_human_output_shows_answer_and_sources(cli_index):
     r = rag("ask", "Who did Mike Pompeo speak with by phone after the strike?", "--index-dir", str(cli_index))
     assert r.returncode == 0 and "Lavrov" in r.stdout and "Sources:" in r.stdout
@@ -118,7 +128,7 @@ def test_index_skips_bad_files_with_a_warning_each_and_indexes_the_rest(tmp_path
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
     report = json.loads(r.stdout)
     assert report["added"] == 5  # good, latin1, broken.html, f1, f3
-    warnings = r.stderr.strip().splitlines()
+    warnings = [w for w in r.stderr.strip().splitlines() if not w.startswith("rag: embedded ")]  # not progress
     assert len(warnings) == 3 and all(w.startswith("rag: warning: skipped ") for w in warnings), warnings
     assert any("feed.jsonl:2: not valid JSON" in w for w in warnings)
     assert any("huge.txt: file is" in w and "over the 50,000-byte limit (RAG_MAX_FILE_BYTES)" in w for w in warnings)
