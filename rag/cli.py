@@ -25,11 +25,17 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="rag", description="Cited answers over a corpus of news articles.")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    def common(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--index-dir", type=Path, help="index folder (default: $RAG_INDEX_DIR, else index/)")
-        sp.add_argument("--json", action="store_true", help="print JSON")
+    def common(sp: argparse.ArgumentParser, *, top: bool = False) -> None:
+        # Before the subcommand (`rag --index-dir X index`) or after it (`rag index --index-dir X`), with the
+        # same meaning. The subcommand's copies set a value only when given (SUPPRESS), so the defaults come
+        # from the top level and a value after the subcommand wins over one before it.
+        keep = {} if top else {"default": argparse.SUPPRESS}
+        sp.add_argument("--index-dir", type=Path, help="index folder (default: $RAG_INDEX_DIR, else index/)", **keep)
+        sp.add_argument("--json", action="store_true", help="print JSON", **keep)
+
+    common(p, top=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def filters(sp: argparse.ArgumentParser, k_help: str) -> None:
         sp.add_argument("-k", type=int, default=None, help=k_help)
@@ -121,7 +127,8 @@ def _run(args: argparse.Namespace) -> int:
         if args.json:
             _print_json(stats)
         else:
-            print(f"{stats['documents']} documents, {stats['chunks']} chunks in {stats['index_dir']} (model {stats['model']})")
+            print(f"{stats['documents']} documents, {stats['chunks']} chunks in {stats['index_dir']} "
+                  f"(model {stats['model']}, query encoder {stats['query_encoder']})")
         return 0
 
     text = args.query if args.command == "search" else args.question

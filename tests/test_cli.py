@@ -71,6 +71,37 @@ def test_bad_input_exits_2_with_one_line(cli_index, args, needle):
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
 
 
+def test_global_options_go_before_or_after_the_subcommand(cli_index, tmp_path):
+    after = rag("stats", "--index-dir", str(cli_index), "--json")
+    before = rag("--index-dir", str(cli_index), "--json", "stats")
+    assert after.returncode == 0 and before.returncode == 0, (after.stderr, before.stderr)
+    assert json.loads(before.stdout) == json.loads(after.stdout)
+    assert json.loads(before.stdout)["index_dir"] == str(cli_index)
+    # a value after the subcommand wins over one before it
+    r = rag("--index-dir", str(tmp_path / "none"), "stats", "--index-dir", str(cli_index), "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["index_dir"] == str(cli_index), r.stderr
+    r = rag("--index-dir", str(cli_index), "stats", "--index-dir", str(tmp_path / "none"), "--json")
+    assert r.returncode == 2 and f"no index in {tmp_path / 'none'}" in r.stderr and not r.stdout
+    # neither: the same defaults as before ($RAG_INDEX_DIR here; --json off)
+    r = rag("stats", env={"RAG_INDEX_DIR": str(cli_index)})
+    assert r.returncode == 0 and r.stdout.startswith("5 documents, ") and str(cli_index) in r.stdout, r.stderr
+    # `rag --index-dir X index PATH`, the way the issue typed it
+    new = tmp_path / "new-index"
+    r = rag("--index-dir", str(new), "--json", "index", str(ROOT / "corpus" / "001_4b0d695ee80dd377.txt"))
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["added"] == 1 and (new / "manifest.json").exists()
+
+
+def test_stats_names_the_query_encoder(cli_index):
+    r = rag("stats", "--index-dir", str(cli_index))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("5 documents, ") and "query encoder onnx-int8" in r.stdout
+    r = rag("stats", "--index-dir", str(cli_index), "--json")
+    stats = json.loads(r.stdout)
+    assert list(stats)[:6] == ["documents", "chunks", "generation", "model", "index_dir", "query_encoder"]
+    assert stats["query_encoder"] == "onnx-int8"
+
+
 def test_index_logs_progress_lines_when_stderr_is_not_a_terminal(tmp_path):
     r = rag("index", str(ROOT / "corpus"), "--index-dir", str(tmp_path / "index"))  # stderr is a pipe here
     assert r.returncode == 0, r.stderr
