@@ -72,14 +72,22 @@ def test_dense_index_turns_ivf_past_the_limit_and_keeps_recall_updates_and_filte
     assert type(store.dense).__name__ == "IndexIDMap2" and store.count_chunks() == 250  # back to exact
 
 
-def test_answers_use_sentence_vectors_stored_at_index_time(seed_index, embedder):
-    hits = seed_index.search("How many members is the Quds Force estimated to have?", k=3)
-    stored = seed_index.store.sentence_vectors([p.chunk_id for p in hits])
+@pytest.fixture
+def own_index(seed_index, tmp_path, embedder):
+    """A private copy of the seed index: this test looks into its sentence cache, which the shared one must keep."""
+    from conftest import index_copy
+
+    return index_copy(seed_index, tmp_path / "seed-copy", embedder)
+
+
+def test_answers_use_sentence_vectors_stored_at_index_time(own_index, embedder):
+    hits = own_index.search("How many members is the Quds Force estimated to have?", k=3)
+    stored = own_index.store.sentence_vectors([p.chunk_id for p in hits])
     from rag.chunk import sentence_spans
     from rag.embed import embed_input
 
     for p in hits:
-        doc = seed_index.store.document(p.doc_id)
+        doc = own_index.store.document(p.doc_id)
         art = Article(p.doc_id, doc["title"], doc["text"])
         text = embed_input(art, Chunk(p.doc_id, 0, p.start, p.end, p.text))
         shift = len(text) - len(p.text)
@@ -89,7 +97,7 @@ def test_answers_use_sentence_vectors_stored_at_index_time(seed_index, embedder)
         for (a, _), v in zip(spans, fresh[0]):
             assert float(stored[p.chunk_id][a] @ v) > 0.999  # int8 storage keeps the direction
 
-    seed_index._cache = type(seed_index._cache)()
-    answer = seed_index.ask("How many members is the Quds Force estimated to have?")
+    assert len(own_index._cache._d) == 0  # a fresh index: nothing cached yet
+    answer = own_index.ask("How many members is the Quds Force estimated to have?")
     assert answer.grounded and "20,000" in answer.answer
-    assert len(seed_index._cache._d) == 0  # nothing was embedded for the sentences at question time
+    assert len(own_index._cache._d) == 0  # nothing was embedded for the sentences at question time
