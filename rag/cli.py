@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .errors import RagError
+from .process import configure_process
 
 
 class _Parser(argparse.ArgumentParser):
@@ -73,8 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    configure_process()
     args = build_parser().parse_args(argv)
     try:
         return _run(args)

@@ -96,8 +96,7 @@ class Settings:
     def validate(self) -> None:
         if not 1 <= self.rerank_depth <= 100:
             raise SettingsError(f"rerank_depth is {self.rerank_depth}; rerank 1 to 100 passages (RAG_RERANK_DEPTH)")
-        if self.query_encoder not in QUERY_ENCODERS:
-            raise SettingsError(f"query_encoder is {self.query_encoder!r}; use one of {', '.join(QUERY_ENCODERS)} (RAG_QUERY_ENCODER)")
+        check_query_encoder(self.query_encoder)
         if self.chunk_tokens < 16:
             raise SettingsError(f"chunk_tokens is {self.chunk_tokens}; use 16 or more (RAG_CHUNK_TOKENS)")
         if not 0 <= self.chunk_overlap < self.chunk_tokens:
@@ -120,6 +119,12 @@ class Settings:
     @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url) and self.answer_mode == "auto"
+
+
+def check_query_encoder(name: str) -> None:
+    """Refuse a query encoder this version doesn't have."""
+    if name not in QUERY_ENCODERS:
+        raise SettingsError(f"query_encoder is {name!r}; use one of {', '.join(QUERY_ENCODERS)} (RAG_QUERY_ENCODER)")
 
 
 def _coerce(name: str, raw: str, default: Any) -> Any:

@@ -13,10 +13,9 @@ import threading
 import time
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+from rag.process import configure_process  # noqa: E402
+
+configure_process()
 for _k in [k for k in os.environ if k.startswith("RAG_")]:
     del os.environ[_k]
 
