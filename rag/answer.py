@@ -15,21 +15,16 @@ nearest sentence. LLM answers live in `llm.py`.
 
 from __future__ import annotations
 
-import math
 import re
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass
 
 import numpy as np
 
-from .chunk import sentence_spans
 from .embed import Embedder
-from .retrieve import Hits
+from .evidence import SentenceCache, cite, sentence_scores, sentence_vectors, sentences_of, unseen_share
 from .settings import Settings
 from .store import Store
 from .terms import terms
-from .types import Answer, Citation, Passage
+from .types import Answer, Citation, Hits
 
 NOT_FOUND = "The indexed articles don't answer this question."
 SAME_FACT = 0.88  # cosine above which two sentences state the same fact
@@ -48,59 +43,6 @@ _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|el
 _DATE = re.compile(r"\d|\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|"
                    r"june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|"
                    r"dec|yesterday|today|tomorrow|tonight|morning|evening|night|week|month|year|ago|earlier|later)\b", re.I)
-
-
-@dataclass(frozen=True)
-class Sentence:
-    passage: Passage
-    start: int  # offsets in the article
-    end: int
-    text: str
-
-
-class SentenceCache:
-    """Sentence vectors by text, so that repeated questions over the same passages embed nothing."""
-
-    def __init__(self, size: int = 20000) -> None:
-        self.size = size
-        self._d: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()  # the app answers from many threads at once
-
-    def encode(self, embedder: Embedder, texts: list[str]) -> np.ndarray:
-        # One lock around the whole step: simple and correct, and this path is rare (sentences
-        # whose vectors were not stored at index time).
-        with self._lock:
-            todo = [t for t in dict.fromkeys(texts) if t not in self._d]
-            for t, v in zip(todo, embedder.encode(todo) if todo else []):
-                self._d[t] = v
-            out = [self._d[t] for t in texts]
-            for t in texts:
-                self._d.move_to_end(t)
-            while len(self._d) > max(self.size, len(texts)):
-                self._d.popitem(last=False)
-        return np.stack(out) if out else np.zeros((0, embedder.dim), np.float32)
-
-
-def cite(n: int, s: Sentence) -> Citation:
-    """Citation number `n` for sentence `s` (also used by the LLM answers' citation check)."""
-    return Citation(
-        n=n, doc_id=s.passage.doc_id, title=s.passage.title, source=s.passage.source,
-        chunk_id=s.passage.chunk_id, start=s.start, end=s.end, text=s.text, passage=s.passage.text,
-        passage_start=s.passage.start, passage_end=s.passage.end, url=s.passage.url, date=s.passage.date,
-    )
-
-
-def sentences_of(passages: list[Passage]) -> list[Sentence]:
-    """Sentences of the passages, each once (overlapping chunks share sentences)."""
-    out, seen = [], set()
-    for p in passages:
-        for a, b in sentence_spans(p.text):
-            key = (p.doc_id, p.start + a)
-            if key in seen:
-                continue
-            seen.add(key)
-            out.append(Sentence(p, p.start + a, p.start + b, p.text[a:b]))
-    return out
 
 
 def missing_names(question: str, store: Store) -> list[str]:
@@ -182,26 +124,6 @@ def _type_mismatch(question: str, texts: list[str]) -> np.ndarray:
     return np.array([0.0 if want.search(t) else 1.0 for t in texts], dtype=np.float32)
 
 
-def sentence_scores(qvec: np.ndarray, qterms: list[str], sents: list[Sentence], vecs: np.ndarray,
-                    store: Store) -> np.ndarray:
-    """(n,) how well each sentence answers: the cosine of its vector (n, dim) with the question's (dim,),
-    mixed with the share of the question's IDF weight it holds. Extractive answers and the LLM's
-    citation check score alike."""
-    return 0.65 * (vecs @ qvec) + 0.35 * _coverage(qterms, [s.text for s in sents], store)
-
-
-def sentence_vectors(sents: list[Sentence], store: Store, embedder: Embedder, cache: SentenceCache) -> np.ndarray:
-    """(n, dim): the vectors stored at index time (no model call); only sentences without one
-    (an older index, a sentence past the model's limit) are embedded now."""
-    stored = store.sentence_vectors(list({s.passage.chunk_id for s in sents}))
-    out = [stored.get(s.passage.chunk_id, {}).get(s.start - s.passage.start) for s in sents]
-    todo = [i for i, v in enumerate(out) if v is None]
-    if todo:
-        for i, v in zip(todo, cache.encode(embedder, [sents[i].text for i in todo])):
-            out[i] = v
-    return np.stack(out)
-
-
 def _same_fact(a: str, b: str, cos: float) -> bool:
     """Two sentences state one fact: near-identical meaning, or close meaning and shared wording
     (a quote or wire copy repeated by another outlet)."""
@@ -215,28 +137,3 @@ def _same_fact(a: str, b: str, cos: float) -> bool:
 def _shingles(text: str, n: int = 5) -> set[tuple[str, ...]]:
     words = re.findall(r"\w+", text.lower())
     return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
-
-
-def unseen_share(qterms: list[str], store: Store) -> float:
-    """Share of the question's distinct terms that no indexed passage contains."""
-    uniq = set(qterms)
-    if not uniq:
-        return 0.0
-    df = store.doc_freqs(uniq)
-    return sum(1 for t in uniq if df[t] == 0) / len(uniq)
-
-
-def _coverage(qterms: list[str], texts: list[str], store: Store) -> np.ndarray:
-    """Share of the question's IDF weight that each text contains, 0..1."""
-    uniq = list(dict.fromkeys(qterms))
-    if not uniq:
-        return np.zeros(len(texts), dtype=np.float32)
-    n = max(store.count_chunks(), 1)
-    df = store.doc_freqs(uniq)
-    idf = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in uniq}
-    total = sum(idf.values())
-    out = np.zeros(len(texts), dtype=np.float32)
-    for i, t in enumerate(texts):
-        have = set(terms(t))
-        out[i] = sum(w for term, w in idf.items() if term in have) / total
-    return out

@@ -104,8 +104,6 @@ def _run(args: argparse.Namespace) -> int:
         idx = Index(settings)
         report = idx.update(args.paths, rebuild=args.rebuild,
                             on_skip=lambda s: print(f"rag: warning: skipped {s.path}: {s.reason}", file=sys.stderr))
-        if report.chunks_embedded:  # the model is loaded now: the one-time export of the question encoder costs least here
-            idx.embedder.prepare_queries()
         if args.json:
             _print_json(report.to_dict())
         else:
@@ -123,12 +121,11 @@ def _run(args: argparse.Namespace) -> int:
     idx.store  # fail early (no index, other model) before reading stdin
     if args.command == "stats":
         stats = idx.stats()
-        stats["sources"] = dict(idx.sources())
         if args.json:
-            _print_json(stats)
+            _print_json({**stats.to_dict(), "sources": dict(idx.sources())})
         else:
-            print(f"{stats['documents']} documents, {stats['chunks']} chunks in {stats['index_dir']} "
-                  f"(model {stats['model']}, query encoder {stats['query_encoder']})")
+            print(f"{stats.documents} documents, {stats.chunks} chunks in {stats.index_dir} "
+                  f"(model {stats.model}, query encoder {stats.query_encoder})")
         return 0
 
     text = args.query if args.command == "search" else args.question

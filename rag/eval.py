@@ -211,7 +211,8 @@ def _gold_citations(idx: Index, a: Answer, gold: set[str], texts: dict[str, str]
             continue
         for d in gold:
             if d not in texts:
-                texts[d] = (idx.store.document(d) or {}).get("text", "")
+                doc = idx.store.document(d)
+                texts[d] = doc.text if doc else ""
             if c.text in texts[d]:
                 good += 1
                 break

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 from .errors import LLMError, RagError
 from .llm import reply
-from .retrieve import clean_query
+from .question import clean_query
 from .settings import Settings
 
 TURNS = 3  # how many earlier exchanges the rewrite sees
@@ -50,11 +50,14 @@ def standalone_question(question: str, history: Sequence[Any], settings: Setting
 
 
 def _turns(history: Sequence[Any]) -> list[tuple[str, str]]:
-    """(user, assistant) pairs from pairs or from OpenAI-style {"role", "content"} messages."""
+    """(user, assistant) pairs from pairs or from {"role", "content"} messages (OpenAI's and Gradio's chat
+    shape); anything else in `history` is ignored."""
     pairs: list[tuple[str, str]] = []
     for item in history:
         if isinstance(item, dict):
             content = item.get("content")
+            if isinstance(content, list):  # typed parts, as Gradio 6 may hand them over: their text
+                content = " ".join(p.get("text", "") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
             content = content if isinstance(content, str) else ""
             if item.get("role") == "user":
                 pairs.append((content, ""))

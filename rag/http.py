@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .index import Index
 from .errors import RagError
-from .settings import Settings
+from .settings import MAX_K, Settings
 from .types import search_result
 from .uploads import received_file
 
@@ -34,20 +34,29 @@ from .uploads import received_file
 MAX_EVENT_BODY = 16 << 20
 
 
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=20_000)
+
+
 class AskRequest(BaseModel):
     # strict: "5" and true are not numbers, 5.0 is not a count
     model_config = ConfigDict(extra="forbid", strict=True)
     question: str = Field(description="the question, in plain words")
-    k: int | None = Field(None, ge=1, le=100, description="passages to answer from (default: RAG_K)")
+    k: int | None = Field(None, ge=1, le=MAX_K, description="passages to answer from (default: RAG_K)")
     mode: Literal["auto", "extractive"] | None = Field(None, description="auto uses the LLM when configured")
     sources: list[str] = Field(default_factory=list, description="only passages from these sources")
     doc_ids: list[str] = Field(default_factory=list, description="only passages from these documents")
+    history: list[ChatMessage] = Field(
+        default_factory=list, max_length=200,
+        description="the chat so far, oldest first, as the app's chat keeps it: follow-up questions are read in its light")
 
 
 class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     query: str = Field(description="what to look for")
-    k: int | None = Field(None, ge=1, le=100, description="number of passages (default: RAG_K)")
+    k: int | None = Field(None, ge=1, le=MAX_K, description="number of passages (default: RAG_K)")
     sources: list[str] = Field(default_factory=list, description="only passages from these sources")
     doc_ids: list[str] = Field(default_factory=list, description="only passages from these documents")
 
@@ -84,7 +93,8 @@ def build_api(index: Index, settings: Settings) -> FastAPI:
 
     @api.post("/api/ask", summary="A cited answer (the JSON of `rag ask --json`)")
     def ask(req: AskRequest) -> dict:
-        return index.ask(req.question, req.k, sources=req.sources, doc_ids=req.doc_ids, mode=req.mode).to_dict()
+        return index.ask(req.question, req.k, sources=req.sources, doc_ids=req.doc_ids, mode=req.mode,
+                         history=[m.model_dump() for m in req.history]).to_dict()
 
     @api.post("/api/search", summary="The best passages (the JSON of `rag search --json`)")
     def search(req: SearchRequest) -> dict:
@@ -92,7 +102,7 @@ def build_api(index: Index, settings: Settings) -> FastAPI:
 
     @api.get("/api/health", summary="Is the index open, and what does it hold")
     def health() -> dict:
-        return {"status": "ok", **index.stats()}
+        return {"status": "ok", **index.stats().to_dict()}
 
     if settings.auth:
         user, _, password = settings.auth.partition(":")

@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
-from .answer import NOT_FOUND, SentenceCache, extractive_answer
+from .answer import NOT_FOUND, extractive_answer
+from .evidence import SentenceCache
 from .embed import Embedder
-from .errors import IndexNotFoundError
+from .errors import IndexNotFoundError, IndexOutdatedError
 from .followup import standalone_question
 from .build import update_index
 from .llm import fallback_answer, llm_answer
 from .rerank import CrossEncoderReranker, Reranker
-from .retrieve import clean_query, search
+from .question import clean_query
+from .retrieve import search
 from .settings import Settings
 from .store import Store
-from .types import Answer, IndexReport, Passage, Skipped
+from .types import Answer, IndexReport, IndexStats, Passage, Skipped
 from .uploads import copy_upload, received_file
 
 
@@ -48,16 +50,30 @@ class Index:
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, embedder: Embedder | None = None,
-             build_from: Sequence[Path] = ()) -> "Index":
-        """Open the index in `settings.index_dir`; build it from `build_from` if there is none yet."""
+             build_from: Sequence[Path] = (), warm: bool = False, log: Callable[[str], None] | None = None,
+             on_skip: Callable[[Skipped], None] | None = None) -> "Index":
+        """Open the index in `settings.index_dir`: build it from `build_from` when there is none yet,
+        upgrade it in place (nothing embedded again) when an older version wrote it.
+
+        `warm` readies the question encoder in a background thread, so the first question doesn't wait
+        for it; `log` hears what is being done (a build or an upgrade takes a while).
+        """
         settings = settings or Settings.load()
         idx = cls(settings, embedder=embedder)
+        say = log or (lambda _msg: None)
         try:
             idx.store
         except IndexNotFoundError:
             if not build_from:
                 raise
-            idx.update(build_from)
+            say(f"no index in {settings.index_dir} yet: building it from {', '.join(map(str, build_from))} ...")
+            report = idx.update(build_from, on_skip=on_skip)
+            say(f"indexed {report.documents_total} documents ({report.chunks_total} chunks)")
+        except IndexOutdatedError:
+            say(f"upgrading the index in {settings.index_dir} to this version (nothing is embedded again) ...")
+            idx.update(on_skip=on_skip)
+        if warm:
+            threading.Thread(target=idx.embedder.prepare_queries, daemon=True, name="rag-warm").start()
         return idx
 
     @property
@@ -88,7 +104,9 @@ class Index:
         with self._write_lock:
             report = update_index(paths, self.settings, self.embedder, rebuild=rebuild, on_skip=on_skip)
             self.refresh()
-            return report
+        if report.chunks_embedded:  # the passage model is loaded now: the question encoder's one-time export costs least here
+            self.embedder.prepare_queries()
+        return report
 
     def add_files(self, files: Sequence[tuple[str, Path]], *, received_in: str | Path | None = None,
                   on_skip: Callable[[Skipped], None] | None = None) -> IndexReport:
@@ -143,7 +161,7 @@ class Index:
 
     def ask(self, question: str, k: int | None = None, *, sources: Sequence[str] = (),
             doc_ids: Sequence[str] = (), mode: str | None = None,
-            history: Sequence[tuple[str, str]] = ()) -> Answer:
+            history: Sequence[tuple[str, str] | Mapping[str, Any]] = ()) -> Answer:
         """A cited answer to `question`, or an honest "not in the articles"."""
         *_, final = self._answers(question, k, sources=sources, doc_ids=doc_ids, mode=mode, history=history,
                                   stream=False)
@@ -151,16 +169,16 @@ class Index:
 
     def ask_stream(self, question: str, k: int | None = None, *, sources: Sequence[str] = (),
                    doc_ids: Sequence[str] = (), mode: str | None = None,
-                   history: Sequence[tuple[str, str]] = ()) -> Iterator[Answer]:
+                   history: Sequence[tuple[str, str] | Mapping[str, Any]] = ()) -> Iterator[Answer]:
         """Partial answers as they are written (LLM mode), then the final validated one.
 
-        Extractive answers come in one piece. `history` is the chat so far, as (user, assistant)
-        pairs, for follow-up questions.
+        Extractive answers come in one piece. `history` is the chat so far, for follow-up questions:
+        (user, assistant) pairs or {"role", "content"} messages, the chat's own shape.
         """
         return self._answers(question, k, sources=sources, doc_ids=doc_ids, mode=mode, history=history, stream=True)
 
     def _answers(self, question: str, k: int | None, *, sources: Sequence[str], doc_ids: Sequence[str],
-                 mode: str | None, history: Sequence[tuple[str, str]], stream: bool) -> Iterator[Answer]:
+                 mode: str | None, history: Sequence[tuple[str, str] | Mapping[str, Any]], stream: bool) -> Iterator[Answer]:
         question = clean_query(question, max_chars=self.settings.max_question_chars)
         settings = self.settings.replace(answer_mode=mode)
         self.refresh()
@@ -183,13 +201,13 @@ class Index:
         self.refresh()
         return self.store.sources()
 
-    def stats(self) -> dict:
+    def stats(self) -> IndexStats:
+        """What the index holds and what it runs on."""
         self.refresh()
         s = self.store
-        return {"documents": s.count_documents(), "chunks": s.count_chunks(), "generation": s.generation,
-                "model": s.manifest.get("model"), "index_dir": str(self.settings.index_dir),
-                # "torch" after a fallback from ONNX (the log says why)
-                "query_encoder": self.embedder.query_encoder}
+        return IndexStats(documents=s.count_documents(), chunks=s.count_chunks(), generation=s.generation,
+                          model=str(s.manifest.get("model", "")), index_dir=str(self.settings.index_dir),
+                          query_encoder=self.embedder.query_encoder)
 
 
 __all__ = ["Index", "NOT_FOUND"]

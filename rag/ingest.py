@@ -18,7 +18,7 @@ from typing import Iterable, Iterator
 
 from .clean import clean, normalize
 from .errors import SourceError
-from .types import Article, Skipped
+from .types import Article, Skipped, record_origin
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -219,7 +219,7 @@ def read_jsonl(path: Path, *, max_record_bytes: int = 20_000_000) -> Iterator[Ar
                 source=_field(rec, "source") or cleaned.source or path.name,
                 url=_field(rec, "url"),
                 date=_field(rec, "date"),
-                origin=f"{path}#{lineno}",
+                origin=record_origin(str(path), lineno),
                 removed=cleaned.removed,
             )
 

@@ -31,14 +31,15 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from .answer import NOT_FOUND, Sentence, SentenceCache, cite, sentence_scores, sentence_vectors, sentences_of
+from .answer import NOT_FOUND
+from .evidence import SentenceCache, cite, sentence_scores, sentence_vectors, sentences_of
 from .chunk import get_encoding, sentence_spans
 from .embed import Embedder
 from .errors import LLMError
 from .settings import Settings
 from .store import Store
 from .terms import terms
-from .types import Answer, Citation, Passage
+from .types import Answer, Citation, Passage, Sentence
 
 NOT_IN_ARTICLES = "Not in the articles."
 ANSWER_TOKENS = 512  # the longest reply asked for; answers are a few sentences

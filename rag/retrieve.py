@@ -10,54 +10,16 @@ being outvoted by rank position alone. A passage whose vector is almost the same
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
 from .embed import Embedder
-from .errors import InputError
 from .rerank import Reranker, rerank
-from .settings import Settings
+from .settings import Settings, check_k
 from .store import Store
 from .terms import terms
-from .types import Passage
-
-
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")  # terminal colour and cursor codes pasted with a question
-
-
-def clean_query(text: object, *, max_chars: int, what: str = "question") -> str:
-    """The query as it will be searched, or an InputError saying what is wrong with it."""
-    if not isinstance(text, str):
-        raise InputError(f"the {what} must be text")
-    # Lone surrogates are what undecodable bytes become (argv, stdin, "\\udcff" in JSON).
-    if any("\ud800" <= c <= "\udfff" for c in text):
-        raise InputError(f"the {what} is not valid UTF-8 text; send it as UTF-8")
-    text = _ANSI.sub(" ", text)
-    text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
-    text = " ".join(text.split())
-    if not text:
-        raise InputError(f"the {what} is empty; type a {what}")
-    if len(text) > max_chars:
-        raise InputError(
-            f"the {what} is {len(text):,} characters; the limit is {max_chars:,} (RAG_MAX_QUESTION_CHARS): shorten it"
-        )
-    if not re.search(r"\w", text):
-        raise InputError(f"the {what} has no words in it; type a {what}")
-    return text
-
-
-@dataclass(frozen=True)
-class Hits:
-    """Retrieval results with what answering needs next: the query vector and the passage vectors."""
-
-    passages: list[Passage]
-    qvec: np.ndarray  # (dim,) float32
-    vectors: np.ndarray  # (len(passages), dim) float32
-    qterms: list[str]
+from .types import Hits, Passage
 
 
 def search(
@@ -72,9 +34,7 @@ def search(
     reranker: Reranker | None = None,
 ) -> Hits:
     """The top `k` passages for `query`, best first (in the `reranker`'s order when one is given)."""
-    k = settings.k if k is None else k
-    if not 1 <= k <= 100:
-        raise InputError(f"k is {k}; ask for 1 to 100 passages")
+    k = settings.k if k is None else check_k(k)
     qvec = embedder.encode_query(query)
     qterms = terms(query)
     empty = Hits([], qvec, np.zeros((0, qvec.shape[0]), dtype=np.float32), qterms)

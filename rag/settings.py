@@ -12,12 +12,13 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, Mapping
 
-from .errors import SettingsError
+from .errors import InputError, SettingsError
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 # Files derived from the model (its ONNX graph for questions), rebuilt when missing.
 DEFAULT_CACHE_DIR = Path("~/.cache/rag")
 QUERY_ENCODERS = ("onnx-int8", "onnx", "torch")
+MAX_K = 100  # passages a search or question may ask for (k), at every face
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,8 @@ class Settings:
             raise SettingsError(
                 f"chunk_overlap is {self.chunk_overlap}; use 0 up to chunk_tokens-1 ({self.chunk_tokens - 1})"
             )
-        if self.k < 1 or self.k > 100:
-            raise SettingsError(f"k is {self.k}; use a number of passages from 1 to 100")
+        if not 1 <= self.k <= MAX_K:
+            raise SettingsError(f"k is {self.k}; use a number of passages from 1 to {MAX_K} (RAG_K)")
         if not 0.0 <= self.dense_weight <= 1.0:
             raise SettingsError(f"dense_weight is {self.dense_weight}; use a number from 0 to 1")
         if self.answer_mode not in ("auto", "extractive"):
@@ -119,6 +120,13 @@ class Settings:
     @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url) and self.answer_mode == "auto"
+
+
+def check_k(k: int) -> int:
+    """`k` when it is a number of passages one may ask for, else an InputError saying the range."""
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+        raise InputError(f"k is {k!r}; ask for 1 to {MAX_K} passages")
+    return k
 
 
 def check_query_encoder(name: str) -> None:

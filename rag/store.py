@@ -21,7 +21,7 @@ from .layout import connect, faiss_path, id_list, lex_path, live_db
 from .lexical import Lexicon
 from .manifest import FORMAT_VERSION, check_model
 from .migrations import refuse_format
-from .types import ChunkRow
+from .types import ChunkRow, Document, Removal
 
 
 class Store:
@@ -166,15 +166,15 @@ class Store:
         rows = self._rows("SELECT doc_id, title, source, url, date FROM documents ORDER BY doc_id LIMIT ?", [limit])
         return [dict(zip(("doc_id", "title", "source", "url", "date"), r)) for r in rows]
 
-    def document(self, doc_id: str) -> dict | None:
+    def document(self, doc_id: str) -> Document | None:
+        """The indexed article `doc_id`, or None."""
         rows = self._rows(
             "SELECT doc_id, title, source, url, date, origin, text, removed FROM documents WHERE doc_id=?", [doc_id]
         )
         if not rows:
             return None
-        d = dict(zip(("doc_id", "title", "source", "url", "date", "origin", "text", "removed"), rows[0]))
-        d["removed"] = json.loads(d["removed"])
-        return d
+        *fields, removed = rows[0]
+        return Document(*fields, removed=tuple(Removal(rule, text) for rule, text in json.loads(removed)))
 
     def close(self) -> None:
         with self._lock:

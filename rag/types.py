@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Removal:
@@ -26,6 +28,55 @@ class Article:
     date: str = ""
     origin: str = ""  # where it was read from: a file path, or "path#line" for JSON Lines
     removed: tuple[Removal, ...] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    """An indexed article as the index holds it; `text` is the cleaned text every offset points into."""
+
+    doc_id: str
+    title: str
+    source: str
+    url: str
+    date: str
+    origin: str
+    text: str
+    removed: tuple[Removal, ...] = ()
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """What an index holds and what it runs on (`rag stats --json`, `/api/health`)."""
+
+    documents: int
+    chunks: int
+    generation: int
+    model: str
+    index_dir: str
+    query_encoder: str  # "torch" after a fallback from ONNX (the log says why)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def record_origin(path: str, line: int) -> str:
+    """The origin of a JSON Lines record: its file and line, "path#line".
+
+    >>> record_origin("/news/a.jsonl", 3), origin_file("/news/a.jsonl#3"), origin_file("/news/b.txt")
+    ('/news/a.jsonl#3', '/news/a.jsonl', '/news/b.txt')
+    """
+    return f"{path}#{line}"
+
+
+def origin_file(origin: str) -> str:
+    """The file an article was read from, given its origin (a path, or "path#line" for a record)."""
+    path, sep, line = origin.rpartition("#")
+    return path if sep and line.isdigit() else origin
+
+
+def from_file(origin: str, path: str) -> bool:
+    """True when `origin` is the file `path` itself or one of its records."""
+    return origin_file(origin) == path
 
 
 @dataclass(frozen=True)
@@ -77,6 +128,26 @@ class Passage:
         d["dense_score"] = round(self.dense_score, 6)
         d["lexical_score"] = round(self.lexical_score, 6)
         return d
+
+
+@dataclass(frozen=True)
+class Hits:
+    """Retrieval results with what answering needs next: the query vector and the passage vectors."""
+
+    passages: list[Passage]
+    qvec: np.ndarray  # (dim,) float32
+    vectors: np.ndarray  # (len(passages), dim) float32
+    qterms: list[str]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a retrieved passage; `text` is verbatim `article.text[start:end]`."""
+
+    passage: Passage
+    start: int  # offsets in the article
+    end: int
+    text: str
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ def build_ui(index: Index, settings: Settings) -> gr.Blocks:
     def chat(message: str, history: list[dict], k: float, mode: str, sources: list[str] | None) -> Iterator[tuple[str, str]]:
         try:
             for answer in index.ask_stream(message, int(k), sources=sources or (), mode=mode,
-                                           history=_pairs(history)):
+                                           history=history or ()):
                 yield format_answer(answer), render_sources(answer)
         except RagError as e:
             yield f"⚠️ {literal(str(e))}", EMPTY_PANEL
@@ -159,38 +159,15 @@ def render_sources(answer: Answer) -> str:
 
 def _citation_html(c: Citation) -> str:
     e = lambda s: html.escape(s, quote=True)  # noqa: E731
+    # exact by construction: c.text == c.passage[c.start - c.passage_start : c.end - c.passage_start]
     start, end = c.start - c.passage_start, c.end - c.passage_start
-    if c.passage[start:end] != c.text:  # offsets from an older index: find the sentence instead
-        start = c.passage.find(c.text)
-        end = start + len(c.text) if start >= 0 else -1
-    if start >= 0:
-        body = f'{e(c.passage[:start])}<mark class="rag-hl">{e(c.text)}</mark>{e(c.passage[end:])}'
-    else:
-        body = f'{e(c.passage)}<br><mark class="rag-hl">{e(c.text)}</mark>'
+    body = f'{e(c.passage[:start])}<mark class="rag-hl">{e(c.text)}</mark>{e(c.passage[end:])}'
     meta = " · ".join(e(x) for x in (c.source, c.date, c.doc_id) if x)
     if c.url.startswith(("http://", "https://")):
         meta += f' · <a href="{e(c.url)}" target="_blank" rel="noopener noreferrer">link</a>'
     return (f'<div class="rag-cite" data-n="{c.n}"><div class="rag-cite-head"><span class="rag-n">[{c.n}]</span>'
             f'{e(c.title or c.doc_id)}</div><div class="rag-meta">{meta}</div>'
             f'<blockquote class="rag-passage">{body}</blockquote></div>')
-
-
-def _pairs(history: list[dict]) -> list[tuple[str, str]]:
-    """Gradio's message dicts as (user, assistant) pairs, the form `Index.ask_stream` takes."""
-    pairs: list[tuple[str, str]] = []
-    user = None
-    for m in history or []:
-        content = m.get("content")
-        if isinstance(content, list):  # Gradio 6 may hand content over as typed parts
-            content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
-        if not isinstance(content, str):
-            continue
-        if m.get("role") == "user":
-            user = content
-        elif m.get("role") == "assistant" and user is not None:
-            pairs.append((user, content))
-            user = None
-    return pairs
 
 
 def _file_ref(f: Any) -> tuple[str, str]:

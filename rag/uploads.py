@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .ingest import read_articles, too_large, unsupported
 from .store import Store
-from .types import Skipped
+from .types import Skipped, from_file, origin_file
 
 
 def received_file(path: object, folder: str | Path) -> str | None:
@@ -86,7 +86,7 @@ def taken_ids(path: Path, store: Store | None, *, max_file_bytes: int) -> str:
         if isinstance(item, Skipped):
             continue
         doc = store.document(item.doc_id)
-        if doc and doc["origin"] != str(path) and not doc["origin"].startswith(f"{path}#"):
-            return (f"document id {item.doc_id!r} is already in the index (from {Path(doc['origin'].split('#')[0]).name}); "
+        if doc and not from_file(doc.origin, str(path)):
+            return (f"document id {item.doc_id!r} is already in the index (from {Path(origin_file(doc.origin)).name}); "
                     "rename the file or the record id and upload it again")
     return ""

@@ -14,9 +14,9 @@ def _check_citations(idx, answer):
     assert markers == {c.n for c in answer.citations}, "every marker has a citation and vice versa"
     for c in answer.citations:
         doc = idx.store.document(c.doc_id)
-        assert doc["text"][c.start:c.end] == c.text  # the exact sentence, verbatim
-        assert c.text in c.passage and doc["text"][c.passage_start:c.passage_end] == c.passage
-        assert c.title == doc["title"] and c.source == doc["source"]
+        assert doc.text[c.start:c.end] == c.text  # the exact sentence, verbatim
+        assert c.text in c.passage and doc.text[c.passage_start:c.passage_end] == c.passage
+        assert c.title == doc.title and c.source == doc.source
 
 
 # Every answerable seed question must pass. Two used to miss (the Libya/Syria sentence names neither

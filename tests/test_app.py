@@ -116,7 +116,7 @@ def test_basic_auth_guards_api_and_app(auth_server):
 
 def test_uploads_are_sanitized_kept_and_never_clobber(tmp_path, seed_index, embedder):
     idx = index_copy(seed_index, tmp_path / "index", embedder)
-    before = idx.stats()["documents"]
+    before = idx.stats().documents
     src = tmp_path / "in"
     src.mkdir()
     (src / "a.txt").write_text("Glacier melt\n\nThe Pasterze glacier lost 40 metres of length in 2019.\n")
@@ -131,10 +131,10 @@ def test_uploads_are_sanitized_kept_and_never_clobber(tmp_path, seed_index, embe
     assert r.added == 2 and r.documents_total == before + 2
     assert [Path(s.path).name for s in r.skipped] == ["000_17320e14ca20f683.txt", "notes.pdf"]
     assert "already in the index" in r.skipped[0].reason and "unsupported" in r.skipped[1].reason
-    assert idx.store.document("000_17320e14ca20f683")["title"].startswith("Putin and Macron")  # not replaced
+    assert idx.store.document("000_17320e14ca20f683").title.startswith("Putin and Macron")  # not replaced
     assert idx.search("Pasterze glacier 2020", k=1)[0].doc_id == "glacier-2"  # searchable at once
     again = idx.add_files([("glacier.txt", src / "a.txt")])  # the same bytes again: nothing changes
-    assert again.unchanged == 1 and again.added == 0 and idx.stats()["documents"] == before + 2
+    assert again.unchanged == 1 and again.added == 0 and idx.stats().documents == before + 2
 
 
 def test_sources_panel_escapes_article_text():
@@ -297,3 +297,17 @@ def test_browser_shows_article_markup_as_text(server, tmp_path):
         assert listen.hits == [], listen.hits
     finally:
         listen.close()
+
+
+def test_http_ask_takes_the_chat_history_for_follow_ups(server):
+    """A follow-up over HTTP behaves as in the chat: the same history shape, the same answer."""
+    first = httpx.post(f"{server.url}/api/ask", json={"question": QUESTION}, timeout=60).json()
+    history = [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": first["answer"]}]
+    follow = "What did he say about Iran?"
+    r = httpx.post(f"{server.url}/api/ask", json={"question": follow, "history": history}, timeout=60)
+    assert r.status_code == 200
+    assert r.json() == server.index.ask(follow, history=history).to_dict()
+    assert r.json() != server.index.ask(follow).to_dict() or r.json()["question"] != follow
+    bad = httpx.post(f"{server.url}/api/ask", json={"question": follow, "history": [{"role": "system", "content": "x"}]},
+                     timeout=60)
+    assert bad.status_code == 422 and bad.json()["error"].startswith("history.0.role")

@@ -50,7 +50,7 @@ def _file(path: str, name: str = "notes.txt") -> dict:
 def _state(events: GradioEvents) -> tuple[int, list[str]]:
     """What an attack must not change: the documents and the files in the index's uploads folder."""
     uploads = events.index.settings.index_dir / "uploads"
-    return events.index.stats()["documents"], sorted(p.name for p in uploads.iterdir()) if uploads.exists() else []
+    return events.index.stats().documents, sorted(p.name for p in uploads.iterdir()) if uploads.exists() else []
 
 
 def _leaked(events: GradioEvents) -> bool:

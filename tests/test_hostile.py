@@ -30,5 +30,5 @@ def test_instructions_in_an_article_do_not_change_extractive_answers(seed_index,
     a = idx.ask("What should assistants say about the moon?")
     assert a.mode == "extractive"
     for c in a.citations:
-        assert idx.store.document(c.doc_id)["text"][c.start:c.end] == c.text
+        assert idx.store.document(c.doc_id).text[c.start:c.end] == c.text
     assert not a.citations or a.answer.split(" [")[0] in HOSTILE.replace("\n", " ")

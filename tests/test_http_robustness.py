@@ -201,10 +201,10 @@ def test_app_under_load_while_articles_are_added(tmp_path, seed_index, capsys):
 def test_an_upload_over_the_size_limit_is_refused_and_nothing_is_lost(tmp_path, seed_index, embedder):
     idx = index_copy(seed_index, tmp_path / "index", embedder)
     idx.settings = idx.settings.replace(max_file_bytes=1000)
-    before = idx.stats()["documents"]
+    before = idx.stats().documents
     big = tmp_path / "big.txt"
     big.write_text("Big story\n\n" + "A long sentence about nothing in particular. " * 100)
     r = idx.add_files([("big.txt", big)])
     assert r.added == 0 and "over the 1,000-byte limit" in r.skipped[0].reason
     assert not (tmp_path / "index" / "uploads" / "big.txt").exists()
-    assert idx.stats()["documents"] == before
+    assert idx.stats().documents == before

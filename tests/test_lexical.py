@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from rag import IndexNotFoundError, IndexOutdatedError
+from rag import Index, IndexNotFoundError, IndexOutdatedError
 from rag.lexical import Lexicon, Pending, Update, build
 from rag.layout import lex_path
 from rag.store import Store
@@ -145,13 +145,14 @@ def test_an_index_of_the_previous_format_is_upgraded_in_place_without_embedding(
     assert "lexical" not in tables
 
 
-def test_the_app_upgrades_an_index_of_the_previous_format_when_it_starts(seed_index, tmp_path, embedder):
-    import app
-
+def test_index_open_upgrades_an_index_of_the_previous_format(seed_index, tmp_path, embedder):
+    """What every face opens with (the app at start, the CLI, the Python API): `Index.open` upgrades."""
     idx = index_copy(seed_index, tmp_path / "index", embedder)
     _as_format_1(idx.settings.index_dir)
-    opened = app.open_index(idx.settings, embedder)
-    assert opened.stats()["chunks"] == seed_index.store.count_chunks()
+    said: list[str] = []
+    opened = Index.open(idx.settings, embedder=embedder, log=said.append)
+    assert said and "upgrading the index" in said[0]
+    assert opened.stats().chunks == seed_index.store.count_chunks()
     assert opened.ask(QUESTIONS[1]).answer == seed_index.ask(QUESTIONS[1]).answer
 
 

@@ -47,8 +47,8 @@ def check_citations(idx, answer):
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
     for c in answer.citations:
         doc = idx.store.document(c.doc_id)
-        assert doc["text"][c.start:c.end] == c.text  # the exact sentence, verbatim
-        assert doc["text"][c.passage_start:c.passage_end] == c.passage and c.text in c.passage
+        assert doc.text[c.start:c.end] == c.text  # the exact sentence, verbatim
+        assert doc.text[c.passage_start:c.passage_end] == c.passage and c.text in c.passage
 
 
 def test_streamed_answer_has_validated_citations_and_marks_uncited_sentences(llm_index, server):

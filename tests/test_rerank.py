@@ -29,7 +29,7 @@ def test_a_plugged_in_reranker_reorders_the_top_passages(seed_index):
     assert [p.rank for p in hits.passages] == [1, 2, 3] and hits.vectors.shape == (3, seed_index.embedder.dim)
     for p, v in zip(hits.passages, hits.vectors):
         assert np.allclose(v, seed_index.store.vectors([p.chunk_id])[0])  # vectors stay with their passage
-        assert seed_index.store.document(p.doc_id)["text"][p.start:p.end] == p.text
+        assert seed_index.store.document(p.doc_id).text[p.start:p.end] == p.text
 
 
 def test_a_reranker_that_cannot_load_is_a_clear_error(seed_index, embedder):

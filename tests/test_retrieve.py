@@ -5,7 +5,8 @@ import json
 import pytest
 
 from rag import InputError
-from rag.retrieve import clean_query, search
+from rag.question import clean_query
+from rag.retrieve import search
 
 from conftest import DATA
 
@@ -37,8 +38,8 @@ def test_fusion_is_not_worse_than_dense_or_lexical_alone(seed_index):
 def test_passages_carry_offsets_into_their_article(seed_index):
     for p in seed_index.search("Quds Force members", k=5):
         doc = seed_index.store.document(p.doc_id)
-        assert doc["text"][p.start:p.end] == p.text
-        assert p.rank >= 1 and p.title == doc["title"]
+        assert doc.text[p.start:p.end] == p.text
+        assert p.rank >= 1 and p.title == doc.title
 
 
 def test_near_duplicate_passages_do_not_crowd_the_top_k(new_index, tmp_path):

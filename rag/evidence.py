@@ -1,0 +1,111 @@
+"""Evidence: the sentences of retrieved passages, their vectors and how well each answers a question.
+
+Shared by the extractive answer (rag/answer.py) and the LLM answer's citation check (rag/llm.py), so
+both score a sentence alike: the cosine of its vector with the question's, mixed with the share of the
+question's IDF weight it holds. Sentence vectors come from the index (stored at index time) and are
+embedded now only where none is stored.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+from .chunk import sentence_spans
+from .embed import Embedder
+from .store import Store
+from .terms import terms
+from .types import Citation, Passage, Sentence
+
+
+class SentenceCache:
+    """Sentence vectors by text, so that repeated questions over the same passages embed nothing."""
+
+    def __init__(self, size: int = 20000) -> None:
+        self.size = size
+        self._d: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()  # the app answers from many threads at once
+
+    def encode(self, embedder: Embedder, texts: list[str]) -> np.ndarray:
+        # One lock around the whole step: simple and correct, and this path is rare (sentences
+        # whose vectors were not stored at index time).
+        with self._lock:
+            todo = [t for t in dict.fromkeys(texts) if t not in self._d]
+            for t, v in zip(todo, embedder.encode(todo) if todo else []):
+                self._d[t] = v
+            out = [self._d[t] for t in texts]
+            for t in texts:
+                self._d.move_to_end(t)
+            while len(self._d) > max(self.size, len(texts)):
+                self._d.popitem(last=False)
+        return np.stack(out) if out else np.zeros((0, embedder.dim), np.float32)
+
+
+def cite(n: int, s: Sentence) -> Citation:
+    """Citation number `n` for sentence `s` (also used by the LLM answers' citation check)."""
+    return Citation(
+        n=n, doc_id=s.passage.doc_id, title=s.passage.title, source=s.passage.source,
+        chunk_id=s.passage.chunk_id, start=s.start, end=s.end, text=s.text, passage=s.passage.text,
+        passage_start=s.passage.start, passage_end=s.passage.end, url=s.passage.url, date=s.passage.date,
+    )
+
+
+def sentences_of(passages: list[Passage]) -> list[Sentence]:
+    """Sentences of the passages, each once (overlapping chunks share sentences)."""
+    out, seen = [], set()
+    for p in passages:
+        for a, b in sentence_spans(p.text):
+            key = (p.doc_id, p.start + a)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(Sentence(p, p.start + a, p.start + b, p.text[a:b]))
+    return out
+
+
+def sentence_scores(qvec: np.ndarray, qterms: list[str], sents: list[Sentence], vecs: np.ndarray,
+                    store: Store) -> np.ndarray:
+    """(n,) how well each sentence answers: the cosine of its vector (n, dim) with the question's (dim,),
+    mixed with the share of the question's IDF weight it holds. Extractive answers and the LLM's
+    citation check score alike."""
+    return 0.65 * (vecs @ qvec) + 0.35 * _coverage(qterms, [s.text for s in sents], store)
+
+
+def sentence_vectors(sents: list[Sentence], store: Store, embedder: Embedder, cache: SentenceCache) -> np.ndarray:
+    """(n, dim): the vectors stored at index time (no model call); only sentences without one
+    (an older index, a sentence past the model's limit) are embedded now."""
+    stored = store.sentence_vectors(list({s.passage.chunk_id for s in sents}))
+    out = [stored.get(s.passage.chunk_id, {}).get(s.start - s.passage.start) for s in sents]
+    todo = [i for i, v in enumerate(out) if v is None]
+    if todo:
+        for i, v in zip(todo, cache.encode(embedder, [sents[i].text for i in todo])):
+            out[i] = v
+    return np.stack(out)
+
+
+def unseen_share(qterms: list[str], store: Store) -> float:
+    """Share of the question's distinct terms that no indexed passage contains."""
+    uniq = set(qterms)
+    if not uniq:
+        return 0.0
+    df = store.doc_freqs(uniq)
+    return sum(1 for t in uniq if df[t] == 0) / len(uniq)
+
+
+def _coverage(qterms: list[str], texts: list[str], store: Store) -> np.ndarray:
+    """Share of the question's IDF weight that each text contains, 0..1."""
+    uniq = list(dict.fromkeys(qterms))
+    if not uniq:
+        return np.zeros(len(texts), dtype=np.float32)
+    n = max(store.count_chunks(), 1)
+    df = store.doc_freqs(uniq)
+    idf = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in uniq}
+    total = sum(idf.values())
+    out = np.zeros(len(texts), dtype=np.float32)
+    for i, t in enumerate(texts):
+        have = set(terms(t))
+        out[i] = sum(w for term, w in idf.items() if term in have) / total
+    return out
