@@ -88,7 +88,7 @@ def test_answers_use_sentence_vectors_stored_at_index_time(own_index, embedder):
 
     for p in hits:
         doc = own_index.store.document(p.doc_id)
-        art = Article(p.doc_id, doc["title"], doc["text"])
+        art = Article(p.doc_id, doc.title, doc.text)
         text = embed_input(art, Chunk(p.doc_id, 0, p.start, p.end, p.text))
         shift = len(text) - len(p.text)
         spans = sentence_spans(p.text)
