@@ -69,7 +69,10 @@ class Writer:
             lexicon = None if upgrade else _load_or_none(lex_path(self.db, self.generation))
             self.conn.executescript(SCHEMA)  # tables added since the index was built (all IF NOT EXISTS)
         self.conn.execute("BEGIN IMMEDIATE")
-        self.roots: set[str] = {r for (r,) in self.conn.execute("SELECT path FROM roots")}
+        # The paths indexed before, which an update naming none reads again; a rebuild's database is
+        # new and empty, so they come from the live one.
+        self.roots: set[str] = _roots(old_db) if self.rebuild and old_db is not None else {
+            r for (r,) in self.conn.execute("SELECT path FROM roots")}
         # None: a format-1 index, or its file is lost; the commit builds the file from the chunks' texts
         self._lexical = Update(lexicon) if lexicon is not None else None
 
@@ -256,3 +259,11 @@ def _load_or_none(path: Path) -> Lexicon | None:
         return Lexicon.load(path)
     except (FileNotFoundError, ValueError):
         return None
+
+
+def _roots(db: Path) -> set[str]:
+    conn = connect(db, readonly=True)
+    try:
+        return {r for (r,) in conn.execute("SELECT path FROM roots")}
+    finally:
+        conn.close()

@@ -140,3 +140,14 @@ def test_documents_with_the_same_id_in_one_run_keep_the_first(new_index, tmp_pat
     (tmp_path / "b" / "x.txt").write_text("Second\n\nThe second one.")
     r = new_index().update([tmp_path / "a", tmp_path / "b"])
     assert r.added == 1 and "already read" in r.skipped[0].reason
+
+
+def test_rebuild_without_paths_rebuilds_what_was_indexed(new_index, corpus_copy):
+    """`rag index --rebuild` with no paths used to commit an empty index: the rebuild's new database
+    had no record of the paths indexed before."""
+    idx = new_index()
+    first = idx.update([corpus_copy])
+    again = idx.update(rebuild=True)
+    assert again.documents_total == first.documents_total == 5 and again.chunks_total == first.chunks_total
+    assert idx.search("Quds Force members", k=1)[0].doc_id == "001_4b0d695ee80dd377"
+    assert idx.update().unchanged == 5  # and the rebuilt index remembers its paths too
