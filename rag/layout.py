@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"

@@ -23,9 +23,9 @@ import json
 import math
 import os
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -91,13 +91,13 @@ class Lexicon:
         self.avgdl = self.n_tokens / max(self.n_chunks, 1)
 
     @classmethod
-    def empty(cls) -> "Lexicon":
+    def empty(cls) -> Lexicon:
         return cls(np.zeros(0, np.uint64), np.zeros(1, np.int64), np.zeros(0, np.uint32), np.zeros(0, np.uint16),
                    np.zeros(0, np.uint32))
 
     # -- the file -------------------------------------------------------------------------------
     @classmethod
-    def load(cls, path: Path) -> "Lexicon":
+    def load(cls, path: Path) -> Lexicon:
         """Map a file written by `save` (FileNotFoundError when it is missing; ValueError when it is not one)."""
         with open(path, "rb") as fh:
             head = fh.read(HEADER_BYTES)
@@ -168,7 +168,8 @@ class Lexicon:
         weights = self._weights(qterms)
         if not weights or n <= 0:
             return []
-        finders, spent = [], 0
+        finders: list[tuple[int, float, int]] = []
+        spent = 0
         for w in weights:
             if finders and spent + w[2] > budget:
                 break
@@ -216,7 +217,7 @@ class Lexicon:
         return out
 
     # -- the next generation --------------------------------------------------------------------
-    def merged(self, deleted: Iterable[int], pending: Pending) -> "Lexicon":
+    def merged(self, deleted: Iterable[int], pending: Pending) -> Lexicon:
         """This index without its chunks `deleted` and with the `pending` ones, in memory."""
         deleted = np.unique(np.fromiter(deleted, dtype=np.int64))
         h, nids, ntf, len_ids, lens_new = pending.arrays()

@@ -4,7 +4,7 @@ checked whenever it is opened or updated, so an index is never read or extended 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import IndexMismatchError
 from .terms import TERMS_VERSION
@@ -15,8 +15,10 @@ if TYPE_CHECKING:
 
 FORMAT_VERSION = 2  # 2: the lexical index moved from FTS5 to a file per generation
 
+Manifest = dict[str, Any]  # a JSON object: what `manifest` returns, and what an index records
 
-def manifest(settings: "Settings", embedder: "Embedder") -> dict:
+
+def manifest(settings: Settings, embedder: Embedder) -> Manifest:
     """What an index is built with; opening it with anything else is refused."""
     return {
         "format_version": FORMAT_VERSION,
@@ -33,11 +35,13 @@ def manifest(settings: "Settings", embedder: "Embedder") -> dict:
 
 def same_model(a: str, b: str) -> bool:
     """The same model, whether named with its hub prefix or without."""
-    norm = lambda m: m.removeprefix("sentence-transformers/")  # noqa: E731
+    def norm(m: str) -> str:
+        return m.removeprefix("sentence-transformers/")
+
     return norm(a) == norm(b)
 
 
-def check_model(built: dict, root: Path, model: str, dim: int | None = None) -> None:
+def check_model(built: Manifest, root: Path, model: str, dim: int | None = None) -> None:
     """Refuse to read an index built with another embedding model than `model`."""
     name = built.get("model", "")
     if not same_model(name, model) or (dim is not None and built.get("dim") != dim):
@@ -47,7 +51,7 @@ def check_model(built: dict, root: Path, model: str, dim: int | None = None) -> 
         )
 
 
-def check_same(built: dict, wanted: dict, root: Path) -> None:
+def check_same(built: Manifest, wanted: Manifest, root: Path) -> None:
     """Refuse to update an index built with other settings than the update's `wanted` manifest."""
     if built == wanted:
         return

@@ -11,13 +11,13 @@ import sqlite3
 from pathlib import Path
 
 from .errors import IndexMismatchError, IndexOutdatedError
-from .manifest import FORMAT_VERSION
+from .manifest import FORMAT_VERSION, Manifest
 
 UPGRADABLE = {1}  # formats one update upgrades in place
 FTS5_TABLES = ("lexical_vocab", "lexical")  # format 1's lexical index
 
 
-def upgradable(built: dict, manifest: dict) -> bool:
+def upgradable(built: Manifest, manifest: Manifest) -> bool:
     """True when `built` is an older format that an update with `manifest` upgrades in place."""
     return built.get("format_version") in UPGRADABLE and {**built, "format_version": FORMAT_VERSION} == manifest
 

@@ -9,7 +9,7 @@ a face calls `configure_process()` once, before models load.
 from __future__ import annotations
 
 import os
-from typing import MutableMapping
+from collections.abc import MutableMapping
 
 DEFAULTS = {
     # no lookups of hub hosts that are not reachable (each costs seconds), no analytics calls

@@ -9,8 +9,9 @@ keeps its fused `score`, its `rank` is its new place. Training or caching rerank
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 

@@ -4,7 +4,7 @@ with one scale per vector, for extractive answers. A quarter of float32's size; 
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -33,7 +33,8 @@ _stemmer = Stemmer.Stemmer("english")
 
 @lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
-    return _stemmer.stemWord(word)
+    stem: str = _stemmer.stemWord(word)
+    return stem
 
 
 def _fold(word: str) -> str:
