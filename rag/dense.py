@@ -8,12 +8,20 @@ the file lives (rag/layout.py) and the lexical side (rag/lexical.py).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
+
 import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    import faiss
 
 EXACT_LIMIT = 10_000  # chunks; exact search stays under ~10 ms up to here on 2 cores, IVF above
 
 
-def search(index, qvec: np.ndarray, n: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def search(index: faiss.Index, qvec: np.ndarray, n: int, allowed: np.ndarray | None = None
+           ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
     """(ids, scores) of the top `n` chunks by inner product with `qvec` (dim,), optionally only among `allowed`."""
     import faiss
 
@@ -21,7 +29,7 @@ def search(index, qvec: np.ndarray, n: int, allowed: np.ndarray | None = None) -
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     n = min(n, index.ntotal)
     q = qvec.reshape(1, -1).astype(np.float32)
-    params = None
+    params: faiss.SearchParameters | None = None
     if allowed is not None:
         allowed = np.asarray(allowed, dtype=np.int64)
         if isinstance(index, faiss.IndexIVF):
@@ -29,53 +37,57 @@ def search(index, qvec: np.ndarray, n: int, allowed: np.ndarray | None = None) -
                 scores = vectors(index, allowed) @ q[0]
                 top = np.argsort(-scores, kind="stable")[:n]
                 return allowed[top], scores[top]
-            params = faiss.SearchParametersIVF(sel=faiss.IDSelectorBatch(allowed), nprobe=index.nprobe)
+            # faiss's stubs leave out the keyword arguments its Python wrapper accepts
+            params = faiss.SearchParametersIVF(sel=faiss.IDSelectorBatch(allowed), nprobe=index.nprobe)  # type: ignore[call-arg]
         else:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))  # type: ignore[call-arg]
     scores, ids = index.search(q, n, params=params)
     keep = ids[0] >= 0
     return ids[0][keep], scores[0][keep]
 
 
-def vectors(index, ids) -> np.ndarray:
+def vectors(index: faiss.Index, ids: Sequence[int] | npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
     """(len(ids), dim) float32, the stored vectors of these chunks."""
     if len(ids) == 0:
         return np.zeros((0, index.d), dtype=np.float32)
     return index.reconstruct_batch(np.asarray(ids, dtype=np.int64))
 
 
-def empty(dim: int):
+def empty(dim: int) -> faiss.IndexIDMap2:
     """An empty flat index of `dim` dimensions, the start of every build."""
     import faiss
 
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
 
-def dense_index_for(vectors: np.ndarray, ids: np.ndarray, *, exact_limit: int = EXACT_LIMIT):
+def dense_index_for(vectors: np.ndarray, ids: np.ndarray, *, exact_limit: int = EXACT_LIMIT) -> faiss.Index:
     """A FAISS index of (n, dim) float32 `vectors` under int64 `ids`: flat (exact) below `exact_limit`,
     else IVF over float16 vectors with about sqrt(n) lists."""
     import faiss
 
     n, dim = vectors.shape
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    index: faiss.Index
     if n < exact_limit:
         index = empty(dim)
     else:
         nlist = max(16, int(np.sqrt(n)))
-        index = faiss.IndexIVFScalarQuantizer(
+        ivf = faiss.IndexIVFScalarQuantizer(
             faiss.IndexFlatIP(dim), dim, nlist, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
         )
         # 64 points per list trains k-means well enough; more only costs build time
         sample = np.random.default_rng(0).choice(n, size=min(n, 64 * nlist), replace=False)
-        index.train(vectors[np.sort(sample)])
-        index.set_direct_map_type(faiss.DirectMap.Hashtable)  # reconstruct and remove by id
+        ivf.train(vectors[np.sort(sample)])
+        # reconstruct and remove by id (DirectMap is missing from faiss's stubs)
+        ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
         # measured (benchmarks/perf.py): recall@10 >= 0.98 from 1/16 of the lists, a few ms at 1M
-        index.nprobe = max(16, nlist // 16)
+        ivf.nprobe = max(16, nlist // 16)
+        index = ivf
     index.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
     return index
 
 
-def wrong_size(index, exact_limit: int) -> bool:
+def wrong_size(index: faiss.Index, exact_limit: int) -> bool:
     """The index type no longer suits its size: flat past the limit, IVF far below it or 4x past
     the size it was trained for (its lists would grow long and slow)."""
     import faiss
@@ -86,18 +98,18 @@ def wrong_size(index, exact_limit: int) -> bool:
     return n >= exact_limit
 
 
-def all_vectors(index) -> tuple[np.ndarray, np.ndarray]:
+def all_vectors(index: faiss.Index) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
     """(vectors (n, dim) float32, ids (n,) int64) held by a flat or IVF index."""
     import faiss
 
     if isinstance(index, faiss.IndexIVF):
-        inv = index.invlists
+        inv = cast("faiss.InvertedLists", index.invlists)  # an IVF index always has its lists
         ids = np.concatenate([np.zeros(0, dtype=np.int64)] + [
             faiss.rev_swig_ptr(inv.get_ids(i), inv.list_size(i)).copy()
             for i in range(index.nlist) if inv.list_size(i)
         ])
     else:
-        ids = faiss.vector_to_array(index.id_map).astype(np.int64)
+        ids = faiss.vector_to_array(cast("faiss.IndexIDMap", index).id_map).astype(np.int64)  # flat: empty()'s IDMap2
     if len(ids) == 0:
         return np.zeros((0, index.d), dtype=np.float32), ids
     return index.reconstruct_batch(ids), ids

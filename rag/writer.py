@@ -14,11 +14,13 @@ import os
 import secrets
 import shutil
 import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from . import dense
 from .dense import EXACT_LIMIT
@@ -26,16 +28,20 @@ from .errors import IndexBusyError, IndexMismatchError
 from .layout import (CURRENT, LOCK, MANIFEST, SCHEMA, connect, faiss_path, fsync_replace, id_list, lex_path,
                      like_escape, live_db, write_text_atomic)
 from .lexical import Lexicon, Update, build
-from .manifest import check_same
+from .manifest import Manifest, check_same
 from .migrations import drop_old_tables, upgradable
 from .store import Lookup
 from .terms import terms
+from .types import Article, Chunk
+
+if TYPE_CHECKING:
+    import faiss
 
 
 class Writer:
     """One update of the index, all or nothing. Use `Writer.open(...)` as a context manager."""
 
-    def __init__(self, root: Path, manifest: dict, *, rebuild: bool, exact_limit: int = EXACT_LIMIT) -> None:
+    def __init__(self, root: Path, manifest: Manifest, *, rebuild: bool, exact_limit: int = EXACT_LIMIT) -> None:
         import faiss
 
         self.root = root
@@ -45,7 +51,10 @@ class Writer:
         self.rebuild = rebuild or old_db is None
         self.old_db = old_db
         self._sweep()
-        if self.rebuild:
+        # None once the update is over (committed or aborted)
+        self.conn: sqlite3.Connection | None
+        self.dense: faiss.Index
+        if rebuild or old_db is None:  # self.rebuild, spelled out: old_db is a Path below
             self.db = root / f"store-{secrets.token_hex(4)}.sqlite"
             self.conn = connect(self.db, readonly=False)
             self.conn.executescript(SCHEMA)
@@ -78,8 +87,8 @@ class Writer:
 
     @classmethod
     @contextmanager
-    def open(cls, root: Path, manifest: dict, *, rebuild: bool = False,
-             exact_limit: int = EXACT_LIMIT) -> Iterator["Writer"]:
+    def open(cls, root: Path, manifest: Manifest, *, rebuild: bool = False,
+             exact_limit: int = EXACT_LIMIT) -> Iterator[Writer]:
         root = Path(root)
         root.mkdir(parents=True, exist_ok=True)
         lock_fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
@@ -100,24 +109,31 @@ class Writer:
             fcntl.flock(lock_fd, fcntl.LOCK_UN)
             os.close(lock_fd)
 
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        """The update's connection, open until `commit` or `_abort`."""
+        assert self.conn is not None, "this update is over (committed or aborted)"
+        return self.conn
+
     # -- what the index holds ------------------------------------------------------------------
-    def lookup(self) -> "Lookup":
+    def lookup(self) -> Lookup:
         """What the index held before this update, on its own connection (usable from another thread)."""
         return Lookup(None if self.rebuild else self.db)
 
-    def reconstruct(self, ids: Sequence[int]) -> np.ndarray:
+    def reconstruct(self, ids: Sequence[int]) -> npt.NDArray[np.float32]:
+        """(len(ids), dim) float32, the stored vectors of these chunks."""
         return self.dense.reconstruct_batch(np.asarray(ids, dtype=np.int64))
 
     def sentence_blobs(self, ids: Sequence[int]) -> dict[int, tuple[bytes, bytes, bytes]]:
         """Stored sentence vectors of these chunks, packed, for chunks whose vectors are reused."""
         q = f"SELECT chunk_id, starts, scales, vecs FROM sentence_vectors WHERE chunk_id IN {id_list(ids)}"
-        return {r[0]: tuple(r[1:]) for r in self.conn.execute(q)} if len(ids) else {}
+        return {r[0]: tuple(r[1:]) for r in self._conn.execute(q)} if len(ids) else {}
 
     def docs_from(self, roots: Iterable[Path]) -> Iterator[str]:
         """Documents read from under these paths (a folder, a file, or a JSONL file's records)."""
         for root in roots:
             r = str(root)
-            for (doc_id,) in self.conn.execute(
+            for (doc_id,) in self._conn.execute(
                 "SELECT doc_id FROM documents WHERE origin = ? OR origin LIKE ? ESCAPE '\\' OR origin LIKE ? ESCAPE '\\'",
                 (r, like_escape(r) + "#%", like_escape(r.rstrip("/")) + "/%"),
             ):
@@ -127,48 +143,50 @@ class Writer:
         return int(self.dense.ntotal)
 
     def count_documents(self) -> int:
-        return int(self.conn.execute("SELECT count(*) FROM documents").fetchone()[0])
+        return int(self._conn.execute("SELECT count(*) FROM documents").fetchone()[0])
 
     # -- changes -------------------------------------------------------------------------------
     def delete(self, doc_id: str) -> None:
-        ids = [r[0] for r in self.conn.execute("SELECT id FROM chunks WHERE doc_id=?", (doc_id,))]
+        ids = [r[0] for r in self._conn.execute("SELECT id FROM chunks WHERE doc_id=?", (doc_id,))]
         if ids:
-            self.dense.remove_ids(np.array(ids, dtype=np.int64))
-            self.conn.execute(f"DELETE FROM sentence_vectors WHERE chunk_id IN {id_list(ids)}")
+            # faiss takes an array of ids here too; its stubs say an IDSelector only
+            self.dense.remove_ids(np.array(ids, dtype=np.int64))  # type: ignore[arg-type]
+            self._conn.execute(f"DELETE FROM sentence_vectors WHERE chunk_id IN {id_list(ids)}")
             if self._lexical is not None:
                 self._lexical.delete(ids)
-        self.conn.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
-        self.conn.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
+        self._conn.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+        self._conn.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
 
-    def put(self, article, doc_hash: str, chunks: Sequence, chunk_hashes: Sequence[str], vectors: np.ndarray,
+    def put(self, article: Article, doc_hash: str, chunks: Sequence[Chunk], chunk_hashes: Sequence[str], vectors: np.ndarray,
             sentences: Sequence[tuple[bytes, bytes, bytes] | None] = ()) -> None:
         """Replace the document `article.doc_id` with these chunks and (n, dim) float32 vectors, and
         each chunk's packed sentence vectors (`sentvec.pack`) when given."""
         self.delete(article.doc_id)
-        self.conn.execute(
+        self._conn.execute(
             "INSERT INTO documents(doc_id, title, source, url, date, origin, hash, text, removed) VALUES(?,?,?,?,?,?,?,?,?)",
             (article.doc_id, article.title, article.source, article.url, article.date, article.origin, doc_hash,
              article.text, json.dumps([[r.rule, r.text] for r in article.removed], ensure_ascii=False)),
         )
         ids = []
         for ch, h in zip(chunks, chunk_hashes):
-            cur = self.conn.execute(
+            cur = self._conn.execute(
                 "INSERT INTO chunks(doc_id, ord, start, end, hash, text) VALUES(?,?,?,?,?,?)",
                 (ch.doc_id, ch.ord, ch.start, ch.end, h, ch.text),
             )
-            cid = cur.lastrowid
+            cid = cast(int, cur.lastrowid)  # an INSERT's row id
             ids.append(cid)
             if self._lexical is not None:
                 self._lexical.add(cid, terms(ch.text))
         for cid, packed in zip(ids, sentences):
             if packed is not None:
-                self.conn.execute("INSERT INTO sentence_vectors VALUES(?,?,?,?)", (cid, *packed))
+                self._conn.execute("INSERT INTO sentence_vectors VALUES(?,?,?,?)", (cid, *packed))
         if ids:
             self.dense.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.array(ids, dtype=np.int64))
 
     def set_roots(self, roots: Iterable[Path]) -> None:
+        """Record `roots` as indexed paths, read again by an update that names none."""
         for r in roots:
-            self.conn.execute("INSERT OR IGNORE INTO roots(path) VALUES(?)", (str(r),))
+            self._conn.execute("INSERT OR IGNORE INTO roots(path) VALUES(?)", (str(r),))
 
     def commit(self) -> None:
         """Make the update live, atomically; see the module docstring for the order of writes."""
@@ -182,11 +200,11 @@ class Writer:
             self.dense = dense.dense_index_for(*dense.all_vectors(self.dense), exact_limit=self.exact_limit)
         faiss.write_index(self.dense, str(tmp))
         fsync_replace(tmp, target)
-        self.conn.execute(
+        self._conn.execute(
             "INSERT OR REPLACE INTO meta(key, value) VALUES('manifest', ?), ('generation', ?)",
             (json.dumps(self.manifest, sort_keys=True), str(gen)),
         )
-        self.conn.execute("COMMIT")
+        self._conn.execute("COMMIT")
         if self.rebuild:
             write_text_atomic(self.root / CURRENT, self.db.name)
         self.generation = gen
@@ -194,7 +212,7 @@ class Writer:
             self.root / MANIFEST,
             json.dumps({**self.manifest, "generation": gen, "database": self.db.name}, indent=2, sort_keys=True) + "\n",
         )
-        self.conn.close()
+        self._conn.close()
         self.conn = None
         self._sweep()
 
@@ -202,9 +220,9 @@ class Writer:
         """The next generation's lexical index: the previous one with this update's changes."""
         tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
         if self._lexical is None:  # from every chunk's text, this once
-            rows = ((cid, terms(text)) for cid, text in self.conn.execute("SELECT id, text FROM chunks ORDER BY id"))
+            rows = ((cid, terms(text)) for cid, text in self._conn.execute("SELECT id, text FROM chunks ORDER BY id"))
             lexicon = build(rows)
-            drop_old_tables(self.conn)
+            drop_old_tables(self._conn)
         elif not self._lexical.changed and not self.rebuild:
             try:  # unchanged: the same file under the new name
                 os.link(lex_path(self.db, self.generation), tmp)
