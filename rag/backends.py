@@ -20,11 +20,21 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Literal, cast, overload
 
 import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import PreTrainedModel
 
 EXPORT_TIMEOUT = 600  # seconds; the export takes 3-10 s on 2 cores
+# One text's token vectors from `run(..., tokens=True)`: ((tokens, dim) float32, (tokens, 2) character offsets)
+TokenVectors = tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]
 
 
 def plain_mean_pooling(path: Path) -> bool:
@@ -57,11 +67,11 @@ class MeanPooled:
         self.tokenizer.enable_truncation(self.max_tokens)
         self.tokenizer.no_padding()
         self.dim = int(json.loads((path / "config.json").read_text())["hidden_size"])
-        self._model = None
+        self._model: PreTrainedModel | None = None
         self._lock = threading.Lock()
 
     @property
-    def model(self):
+    def model(self) -> PreTrainedModel:
         """The torch model, loaded on first use: a search whose questions run on ONNX never needs it
         (importing torch and transformers is most of a cold start)."""
         if self._model is None:
@@ -73,13 +83,20 @@ class MeanPooled:
     def count_tokens(self, text: str) -> int:
         return len(self.counter.encode(text).ids)
 
-    def run(self, texts: list[str], batch_size: int, *, tokens: bool, progress: bool):
+    @overload
+    def run(self, texts: list[str], batch_size: int, *, tokens: Literal[True], progress: bool
+            ) -> tuple[npt.NDArray[np.float32], list[TokenVectors]]: ...
+    @overload
+    def run(self, texts: list[str], batch_size: int, *, tokens: Literal[False], progress: bool
+            ) -> tuple[npt.NDArray[np.float32], list[None]]: ...
+    def run(self, texts: list[str], batch_size: int, *, tokens: bool, progress: bool
+            ) -> tuple[npt.NDArray[np.float32], Sequence[TokenVectors | None]]:
         import torch
 
         encs = self.tokenizer.encode_batch(texts)
         order = sorted(range(len(texts)), key=lambda i: -len(encs[i].ids))  # like lengths batch together
         vecs = np.zeros((len(texts), self.dim), dtype=np.float32)
-        toks: list = [None] * len(texts)
+        toks: list[TokenVectors | None] = [None] * len(texts)
         bar = None
         if progress:
             from tqdm import tqdm
@@ -111,19 +128,20 @@ class MeanPooled:
         return vecs, toks
 
 
-def quiet_transformers():
+def quiet_transformers() -> ModuleType:
     """transformers, imported with its warnings and progress bars off."""
     import transformers
 
-    transformers.logging.set_verbosity_error()
-    transformers.logging.disable_progress_bar()
+    transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    transformers.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     return transformers
 
 
-def load_transformer(path: Path):
+def load_transformer(path: Path) -> PreTrainedModel:
     """The torch model in `path`, in eval mode."""
     transformers = quiet_transformers()
-    return transformers.AutoModel.from_pretrained(str(path)).eval()
+    model: PreTrainedModel = transformers.AutoModel.from_pretrained(str(path)).eval()
+    return model
 
 
 class SentenceTransformers:
@@ -134,8 +152,9 @@ class SentenceTransformers:
         from sentence_transformers import SentenceTransformer
 
         self.model = SentenceTransformer(path, device=device)
-        self.dim = int(self.model.get_embedding_dimension())
-        self.max_tokens = int(self.model.max_seq_length)
+        # Typed `int | None`; a model without them fails here in int(), as it always has.
+        self.dim = int(cast(int, self.model.get_embedding_dimension()))
+        self.max_tokens = int(cast(int, self.model.max_seq_length))
         # The index's reader thread counts tokens while this thread encodes; a fast tokenizer used
         # from two threads at once fails ("Already borrowed"), so counting gets its own copy.
         self.counter = copy.deepcopy(self.model.tokenizer)
@@ -143,13 +162,21 @@ class SentenceTransformers:
     def count_tokens(self, text: str) -> int:
         return len(self.counter(text, add_special_tokens=True, truncation=False)["input_ids"])
 
-    def run(self, texts: list[str], batch_size: int, *, tokens: bool, progress: bool):
+    @overload
+    def run(self, texts: list[str], batch_size: int, *, tokens: Literal[True], progress: bool
+            ) -> tuple[npt.NDArray[np.float32], list[TokenVectors]]: ...
+    @overload
+    def run(self, texts: list[str], batch_size: int, *, tokens: Literal[False], progress: bool
+            ) -> tuple[npt.NDArray[np.float32], None]: ...
+    def run(self, texts: list[str], batch_size: int, *, tokens: bool, progress: bool
+            ) -> tuple[npt.NDArray[np.float32], list[TokenVectors] | None]:
         if not tokens:
             vecs = self.model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
                                      convert_to_numpy=True, show_progress_bar=progress)
             return vecs, None
-        outs = self.model.encode(texts, batch_size=batch_size, output_value=None, normalize_embeddings=True,
-                                 show_progress_bar=progress)
+        # output_value=None: one dict of tensors per text (sentence-transformers' overloads can't say so)
+        outs = cast("list[dict[str, torch.Tensor]]", self.model.encode(
+            texts, batch_size=batch_size, output_value=None, normalize_embeddings=True, show_progress_bar=progress))
         offsets = self.model.tokenizer(texts, return_offsets_mapping=True, truncation=True,
                                        max_length=self.max_tokens)["offset_mapping"]
         vecs = np.stack([o["sentence_embedding"].float().numpy() for o in outs])
@@ -178,14 +205,15 @@ class OnnxQuery:
         opts.log_severity_level = 3
         self.session = ort.InferenceSession(str(graph), opts, providers=["CPUExecutionProvider"])
 
-    def encode(self, ids: list[int]) -> np.ndarray:
+    def encode(self, ids: list[int]) -> npt.NDArray[np.float32]:
+        """(dim,) float32, L2-normalised: the mean of the token vectors of `ids`."""
         x = np.array([ids], dtype=np.int64)
-        hidden = self.session.run(None, {"input_ids": x, "attention_mask": np.ones_like(x)})[0][0]
-        v = hidden.mean(axis=0)  # no padding in a batch of one: the plain mean is the masked mean
+        hidden: npt.NDArray[np.float32] = self.session.run(None, {"input_ids": x, "attention_mask": np.ones_like(x)})[0][0]
+        v: npt.NDArray[np.float32] = hidden.mean(axis=0)  # no padding in a batch of one: the plain mean is the masked mean
         return (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
 
     @classmethod
-    def open(cls, model: MeanPooled, variant: str, cache_dir: Path) -> "OnnxQuery":
+    def open(cls, model: MeanPooled, variant: str, cache_dir: Path) -> OnnxQuery:
         """The session for `variant` ("onnx" or "onnx-int8"), exporting the graph first if it is not cached."""
         graph = _graph_path(model.path, variant, cache_dir)
         if not graph.exists():
@@ -233,9 +261,10 @@ def export(model_dir: Path, variant: str, graph: Path) -> None:
             super().__init__()
             self.m = m
 
-        def forward(self, input_ids, attention_mask):
-            return self.m(input_ids=input_ids, attention_mask=attention_mask,
-                          token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            hidden: torch.Tensor = self.m(input_ids=input_ids, attention_mask=attention_mask,
+                                          token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+            return hidden
 
     ids = torch.ones((1, 16), dtype=torch.long)
     axes = {0: "batch", 1: "tokens"}

@@ -19,10 +19,11 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from .backends import MeanPooled, OnnxQuery, SentenceTransformers, plain_mean_pooling
 from .errors import ModelError
@@ -89,7 +90,7 @@ class Embedder:
         """True when the model reads all of `text` (nothing is cut off at its sequence limit)."""
         return self.count_tokens(text) <= self.max_tokens
 
-    def encode(self, texts: Sequence[str], *, progress: bool | None = None) -> np.ndarray:
+    def encode(self, texts: Sequence[str], *, progress: bool | None = None) -> npt.NDArray[np.float32]:
         """(n, dim) float32, L2-normalised. A progress bar goes to stderr for long runs."""
         if len(texts) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
@@ -98,13 +99,14 @@ class Embedder:
         vecs, _ = self.backend.run(list(texts), self.batch_size, tokens=False, progress=progress)
         return np.ascontiguousarray(vecs, dtype=np.float32)
 
-    def encode_query(self, text: str) -> np.ndarray:
+    def encode_query(self, text: str) -> npt.NDArray[np.float32]:
         """(dim,) float32, L2-normalised."""
         session = self._onnx_query() if self.query_encoder != "torch" else None
         if session is not None and isinstance(self.backend, MeanPooled):
             return session.encode(self.backend.tokenizer.encode(text).ids)
         # torch's thread count is the process's: this fallback leaves it as the process set it
-        return self.encode([text])[0]
+        vec: npt.NDArray[np.float32] = self.encode([text])[0]
+        return vec
 
     def prepare_queries(self) -> str:
         """Load what questions run on (exporting the ONNX graph if this machine has none cached yet), so
@@ -113,7 +115,7 @@ class Embedder:
             self._onnx_query()
         return self.query_encoder
 
-    def _onnx_query(self) -> "OnnxQuery | None":
+    def _onnx_query(self) -> OnnxQuery | None:
         """The ONNX Runtime session for questions, loaded (or exported) on first use; None after a failure."""
         if self._query_session is not None:
             return self._query_session
@@ -130,7 +132,7 @@ class Embedder:
         return self._query_session
 
     def encode_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
-                     ) -> tuple[np.ndarray, list[np.ndarray]]:
+                     ) -> tuple[npt.NDArray[np.float32], list[npt.NDArray[np.float32]]]:
         """Vectors of `texts` (n, dim), as `encode` gives, and from the same forward pass one vector per
         character span of each text ((len(spans[i]), dim) float32): the mean of the span's token
         vectors read in context, normalised. NaN rows for spans cut off at the model's limit."""
