@@ -14,9 +14,10 @@ import queue
 import sys
 import threading
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Literal, NoReturn, TextIO
 
 import numpy as np
 
@@ -28,6 +29,11 @@ from .manifest import manifest
 from .sentvec import pack
 from .writer import Writer
 from .types import Article, Chunk, IndexReport, Skipped
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+    from .store import Lookup
 
 EMBED_BATCH = 256  # chunks embedded per call: keeps memory flat and the progress bar moving
 
@@ -59,7 +65,7 @@ def update_index(
         seen: set[str] = set()
         # Reading, cleaning and chunking run in a thread while this one embeds the previous batch
         # (torch releases the GIL), so the build takes about as long as the embedding alone.
-        batches: queue.Queue = queue.Queue(maxsize=2)
+        batches: queue.Queue[_Message] = queue.Queue(maxsize=2)
         stop = threading.Event()
         reader = threading.Thread(
             target=_read_batches, daemon=True,
@@ -68,17 +74,17 @@ def update_index(
         reader.start()
         try:
             while True:
-                kind, item = batches.get()
-                if kind == "done":
+                msg = batches.get()  # (kind, item)
+                if msg[0] == "done":
                     break
-                if kind == "error":
-                    raise item
-                if kind == "skip":
-                    report.skipped.append(item)
+                if msg[0] == "error":
+                    raise msg[1]
+                if msg[0] == "skip":
+                    report.skipped.append(msg[1])
                     if on_skip:
-                        on_skip(item)
+                        on_skip(msg[1])
                     continue
-                progress.add(_embed_and_put(item, w, embedder, report))
+                progress.add(_embed_and_put(msg[1], w, embedder, report))
         finally:
             stop.set()
             while reader.is_alive():  # unblock a reader waiting on a full queue
@@ -109,12 +115,19 @@ class _Pending:
     old: dict[str, int]  # embedding-input hash -> chunk id already in the index, for reuse
 
 
-def _read_batches(paths, settings, embedder, lookup, out: queue.Queue, stop: threading.Event,
-                  seen: set[str], cleaned: Counter, report: IndexReport) -> None:
+# What the reader thread hands the embedding one, in order: skips and batches, then "done" or an "error".
+_Message = (tuple[Literal["skip"], Skipped] | tuple[Literal["batch"], list[_Pending]]
+            | tuple[Literal["done"], None] | tuple[Literal["error"], BaseException])
+
+
+def _read_batches(paths: list[Path], settings: Settings, embedder: Embedder, lookup: Lookup, out: queue.Queue[_Message],
+                  stop: threading.Event, seen: set[str], cleaned: Counter[str], report: IndexReport) -> None:
     """Read, clean and chunk the articles that changed; put batches of about EMBED_BATCH chunks on `out`."""
     try:
         enc = get_encoding(settings.encoding)
-        count_tokens = lambda s: len(enc.encode(s, disallowed_special=()))  # noqa: E731
+        def count_tokens(s: str) -> int:
+            return len(enc.encode(s, disallowed_special=()))
+
         pending: list[_Pending] = []
         n_chunks = 0
         for item in read_articles(paths, max_file_bytes=settings.max_file_bytes):
@@ -138,12 +151,16 @@ def _read_batches(paths, settings, embedder, lookup, out: queue.Queue, stop: thr
                 report.added += 1
             else:
                 report.updated += 1
+
+            def fits(t: str, a: Article = item) -> bool:
+                return embedder.fits(embed_text(a.title, t))  # the model's real input
+
             chunks = chunk_article(
                 item,
                 chunk_tokens=settings.chunk_tokens,
                 chunk_overlap=settings.chunk_overlap,
                 count_tokens=count_tokens,
-                fits=lambda t, a=item: embedder.fits(embed_text(a.title, t)),  # the model's real input
+                fits=fits,
             )
             hashes = [hashlib.sha1(embed_input(item, c).encode()).hexdigest() for c in chunks]
             old = lookup.chunk_hashes(item.doc_id) if old_hash is not None else {}
@@ -179,7 +196,7 @@ def _embed_and_put(batch: list[_Pending], w: Writer, embedder: Embedder, report:
     slot = {pos: i for i, pos in enumerate(where)}
     for pi, p in enumerate(batch):
         vecs = np.zeros((len(p.chunks), embedder.dim), dtype=np.float32)
-        packed: list = [None] * len(p.chunks)
+        packed: list[tuple[bytes, bytes, bytes] | None] = [None] * len(p.chunks)
         reuse = [(ci, p.old[hh]) for ci, hh in enumerate(p.hashes) if hh in p.old]
         if reuse:
             vecs[[ci for ci, _ in reuse]] = w.reconstruct([cid for _, cid in reuse])
@@ -204,12 +221,12 @@ class _Progress:
 
     every = 5.0  # seconds between two plain lines
 
-    def __init__(self, *, tty: bool, stream=None, clock=None) -> None:
+    def __init__(self, *, tty: bool, stream: TextIO | None = None, clock: Callable[[], float] | None = None) -> None:
         from time import monotonic
 
         self.stream = stream if stream is not None else sys.stderr
         self.clock = clock or monotonic
-        self.bar = None
+        self.bar: tqdm[NoReturn] | None = None
         self.n = 0
         self.start = self.last = self.clock()
         if tty:
