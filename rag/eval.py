@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any
 
 from .index import Index
 from .errors import InputError
@@ -58,9 +59,9 @@ class Report:
     # Quantiles (min, 10%, median, 90%, max) of the answers' evidence scores, by kind of question:
     # where `ground_threshold` sits between them decides abstention.
     evidence: dict[str, list[float]] = field(default_factory=dict)
-    misses: list[dict] = field(default_factory=list)  # the questions that went wrong, and how
+    misses: list[dict[str, int | str]] = field(default_factory=list)  # the questions that went wrong, and how
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d[f"ndcg@{self.k}"] = d.pop("ndcg")
         return d

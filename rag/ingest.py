@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any
 
 from .clean import clean, normalize
 from .errors import SourceError
@@ -363,7 +364,7 @@ def _shorten(s: str, words: int = 14) -> str:
     return s if len(parts) <= words else " ".join(parts[:words]) + " …"
 
 
-def _field(rec: dict, name: str) -> str:
+def _field(rec: dict[str, Any], name: str) -> str:
     v = rec.get(name)
     return " ".join(_valid(str(v)).split()) if isinstance(v, (str, int, float)) and str(v).strip() else ""
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -93,7 +94,7 @@ class Store:
         check_model(self.manifest, self.root, model, dim)
 
     # -- reads -------------------------------------------------------------------------------
-    def _rows(self, sql: str, args: Sequence = ()) -> list[tuple]:
+    def _rows(self, sql: str, args: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             return self.conn.execute(sql, args).fetchall()
 
@@ -145,7 +146,8 @@ class Store:
 
     def allowed_ids(self, *, sources: Sequence[str] = (), doc_ids: Sequence[str] = ()) -> np.ndarray:
         """Chunk ids of the documents matching the filters (any of the sources, any of the ids)."""
-        clauses, args = [], []
+        clauses: list[str] = []
+        args: list[str] = []
         if sources:
             clauses.append(f"d.source IN ({','.join('?' * len(sources))})")
             args.extend(sources)
@@ -162,7 +164,7 @@ class Store:
         return [(s, int(n)) for s, n in self._rows(
             "SELECT source, count(*) FROM documents GROUP BY source ORDER BY count(*) DESC, source")]
 
-    def documents(self, limit: int = 1000) -> list[dict]:
+    def documents(self, limit: int = 1000) -> list[dict[str, str]]:
         rows = self._rows("SELECT doc_id, title, source, url, date FROM documents ORDER BY doc_id LIMIT ?", [limit])
         return [dict(zip(("doc_id", "title", "source", "url", "date"), r)) for r in rows]
 
@@ -173,8 +175,9 @@ class Store:
         )
         if not rows:
             return None
-        *fields, removed = rows[0]
-        return Document(*fields, removed=tuple(Removal(rule, text) for rule, text in json.loads(removed)))
+        doc_id, title, source, url, date, origin, text, removed = rows[0]
+        return Document(doc_id, title, source, url, date, origin, text,
+                        removed=tuple(Removal(rule, dropped) for rule, dropped in json.loads(removed)))
 
     def close(self) -> None:
         with self._lock:
