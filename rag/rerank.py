@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from .errors import ModelError
 from .types import Passage
@@ -37,7 +38,7 @@ class CrossEncoderReranker:
             raise ModelError(f"cannot load the reranker {model!r} ({type(e).__name__}); set RAG_RERANKER to a "
                              "local cross-encoder folder, or unset it to rank without one") from None
 
-    def score(self, query: str, texts: Sequence[str]) -> np.ndarray:
+    def score(self, query: str, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         return np.asarray(self.model.predict([(query, t) for t in texts]), dtype=np.float32)
 
 

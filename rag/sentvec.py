@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 
 def pack(starts: Sequence[int], vecs: np.ndarray) -> tuple[bytes, bytes, bytes]:
@@ -18,7 +19,7 @@ def pack(starts: Sequence[int], vecs: np.ndarray) -> tuple[bytes, bytes, bytes]:
     return (np.asarray(starts, dtype=np.int32).tobytes(), scales.astype(np.float32).tobytes(), q.tobytes())
 
 
-def unpack(starts: bytes, scales: bytes, vecs: bytes, dim: int) -> tuple[list[int], np.ndarray]:
+def unpack(starts: bytes, scales: bytes, vecs: bytes, dim: int) -> tuple[list[int], npt.NDArray[np.float32]]:
     """(starts, (m, dim) float32 unit vectors) from `pack`."""
     st = np.frombuffer(starts, dtype=np.int32)
     sc = np.frombuffer(scales, dtype=np.float32)

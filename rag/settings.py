@@ -136,7 +136,7 @@ def check_query_encoder(name: str) -> None:
         raise SettingsError(f"query_encoder is {name!r}; use one of {', '.join(QUERY_ENCODERS)} (RAG_QUERY_ENCODER)")
 
 
-def _coerce(name: str, raw: str, default: Any) -> Any:
+def _coerce(name: str, raw: str, default: object) -> bool | int | float | str:
     try:
         if isinstance(default, bool):
             return raw.strip().lower() in ("1", "true", "yes", "on")

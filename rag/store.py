@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from . import dense, sentvec
 from .errors import IndexNotFoundError
@@ -104,11 +105,12 @@ class Store:
     def count_documents(self) -> int:
         return int(self._rows("SELECT count(*) FROM documents")[0][0])
 
-    def dense_search(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def dense_search(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None = None
+                     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
         """Top `n` chunk ids by inner product with `qvec` (dim,), optionally only among `allowed`."""
         return dense.search(self.dense, qvec, n, allowed)
 
-    def vectors(self, ids: Sequence[int]) -> np.ndarray:
+    def vectors(self, ids: Sequence[int]) -> npt.NDArray[np.float32]:
         """(len(ids), dim) float32, the stored vectors of these chunks."""
         return dense.vectors(self.dense, ids)
 
@@ -124,7 +126,7 @@ class Store:
         """How many chunks hold each term."""
         return self.lexicon.doc_freqs(qterms)
 
-    def sentence_vectors(self, ids: Sequence[int]) -> dict[int, dict[int, np.ndarray]]:
+    def sentence_vectors(self, ids: Sequence[int]) -> dict[int, dict[int, npt.NDArray[np.float32]]]:
         """Per chunk id: sentence start (offset in the chunk) -> (dim,) float32 vector, as indexed."""
         if len(ids) == 0:
             return {}
@@ -144,7 +146,7 @@ class Store:
         )
         return {r[0]: ChunkRow(*r) for r in rows}
 
-    def allowed_ids(self, *, sources: Sequence[str] = (), doc_ids: Sequence[str] = ()) -> np.ndarray:
+    def allowed_ids(self, *, sources: Sequence[str] = (), doc_ids: Sequence[str] = ()) -> npt.NDArray[np.int64]:
         """Chunk ids of the documents matching the filters (any of the sources, any of the ids)."""
         clauses: list[str] = []
         args: list[str] = []
