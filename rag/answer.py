@@ -16,23 +16,49 @@ nearest sentence. LLM answers live in `llm.py`.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 import numpy as np
 
 from .embed import Embedder
 from .evidence import SentenceCache, cite, sentence_scores, sentence_vectors, sentences_of, unseen_share
+from .question import analyse
 from .settings import Settings
+from .spans import novel_spans
 from .store import Store
 from .terms import terms
-from .types import Answer, Citation, Hits
+from .types import Answer, Citation, Hits, Sentence, ShortAnswer
 
 NOT_FOUND = "The indexed articles don't answer this question."
+_POSSESSIVE = re.compile(r"['’]s?$")
 SAME_FACT = 0.88  # cosine above which two sentences state the same fact
 SAME_FACT_SHARED = 0.75  # ... or above which they do when they also share a run of five words
 SAME_FACT_FLOOR = 0.6  # ... while another outlet's copy of a chosen fact is cited down to this share of it
 CLOSE_TO_BEST = 0.9  # a further sentence joins the answer when it scores this close to the best (0.85 cited off-topic sentences)
 UNSEEN_PENALTY = 0.3  # evidence lost when every word of the question is unknown to the index
-TYPE_PENALTY = 0.1  # score lost by a sentence with no number (date) when the question asks for one
+TYPE_PENALTY = 0.1  # evidence lost by a sentence with no number (date) when the question asks for one
+# Score lost by a sentence that holds nothing of the kind a factoid question asks for (rag/spans.py):
+# more than the usual lead of a sentence restating the question's subject over the one that answers.
+ANSWER_TYPE_PENALTY = 0.25
+ANSWER_SUPPORT = 0.3  # score gained by a sentence whose span of that kind stands right beside the question's words
+UNSUPPORTED_SPAN = 0.15  # ... and lost when that span stands nowhere near them ("six cities" for "how many musicians")
+CLAUSE_GAP = 5  # words a clause boundary counts for, between a span and the question word it may answer
+# Words that say which kind of answer is wanted ("which year", "what city"), not what it is about.
+_TYPE_NOUNS = frozenset(terms("year years date day month week time decade century hour city country town village "
+                              "region province state capital place area number percentage percent share amount"))
+# Past forms of common irregular verbs, so that "met" stands for "meet" as "killed" does for "kill"
+# (terms are stems: the map goes from the past form's stem to the base form's).
+_IRREGULAR = ("met meet said say told tell won win ran run took take gave give made make began begin led lead "
+              "left leave held hold found find sent send spent spend paid pay sold sell bought buy brought bring "
+              "thought think came come became become went go saw see fell fall rose rise struck strike shot shoot "
+              "fled flee wrote write chose choose stood stand spoke speak broke break drove drive flew fly grew grow "
+              "knew know threw throw sought seek lost lose kept keep meant mean felt feel built build taught teach "
+              "caught catch fought fight hid hide").split()
+_LEMMA = {terms(a)[0]: terms(b)[0] for a, b in zip(_IRREGULAR[::2], _IRREGULAR[1::2]) if terms(a) and terms(b)}
+_CLAUSE = re.compile(r"\b(?:and|but|while|whereas|although)\b|;")
+OVERVIEW_POINTS = 4  # points in an overview when the question doesn't say how many
+OVERVIEW_FLOOR = 0.5  # a point scores at least this share of the best one
+OVERVIEW_DISTINCT = 0.8  # cosine under which a sentence is a new point rather than a rewording
 
 # Questions that ask for a number or a date, and the words that can answer them. A sentence without
 # one may be on topic ("placed on a travel ban list") but cannot be the answer ("imposed in 2007").
@@ -50,7 +76,7 @@ def missing_names(question: str, store: Store) -> list[str]:
     words = re.findall(r"\d+(?:[.,]\d+)+|[\w’'.-]+", question)  # "1,000" is one number, as in `terms`
     wanted = {}
     for i, w in enumerate(words):
-        w = w.strip(".’'-")
+        w = _POSSESSIVE.sub("", w).strip(".’'-")  # "Portmoor's" names Portmoor
         if not w:
             continue
         is_name = (w[0].isupper() and i > 0) or (w.isupper() and len(w) > 1)
@@ -71,7 +97,8 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
     passages = hits.passages
     if not passages:
         return Answer(question, NOT_FOUND, "extractive", False, "No passage in the index matches this question.")
-    missing = missing_names(question, store)
+    asked = analyse(question)
+    missing = missing_names(asked.focus, store)
     if missing:
         names = ", ".join(f"“{m}”" for m in missing[:3])
         return Answer(question, NOT_FOUND, "extractive", False, f"The indexed articles never mention {names}.",
@@ -80,28 +107,38 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
     if not sents:
         return Answer(question, NOT_FOUND, "extractive", False, "The matching passages hold no full sentences.",
                       passages=tuple(passages))
+    qterms = terms(asked.focus) or hits.qterms  # an overview's "summarize ... in three points" asks, it isn't the topic
     vecs = sentence_vectors(sents, store, embedder, cache or SentenceCache())  # (n, dim)
-    score = sentence_scores(hits.qvec, hits.qterms, sents, vecs, store) - TYPE_PENALTY * _type_mismatch(
-        question, [s.text for s in sents])
-    order = [int(i) for i in np.argsort(-score, kind="stable")]
-    best = float(score[order[0]])
-    evidence = best - UNSEEN_PENALTY * unseen_share(hits.qterms, store)
+    base = sentence_scores(hits.qvec, qterms, sents, vecs, store)
+    # The evidence (whether the articles hold an answer at all) is judged as before the answer type
+    # was known, so abstention stays calibrated; the type only decides which sentence answers.
+    evidence = float((base - TYPE_PENALTY * _type_mismatch(question, [s.text for s in sents])).max()) \
+        - UNSEEN_PENALTY * unseen_share(qterms, store)
     if evidence < settings.ground_threshold:
         return Answer(question, NOT_FOUND, "extractive", False,
                       "The closest passages don't answer this question closely enough.", passages=tuple(passages),
                       evidence=evidence)
-
-    chosen: list[list[int]] = []  # each: [sentence index, then same-fact sentences from other outlets]
-    for i in order:
-        if float(score[i]) < SAME_FACT_FLOOR * best:
-            break
-        same = next((g for g in chosen if _same_fact(sents[g[0]].text, sents[i].text, float(vecs[g[0]] @ vecs[i]))), None)
-        if same is not None:
-            if all(sents[j].passage.doc_id != sents[i].passage.doc_id for j in same):
-                same.append(i)
-            continue
-        if float(score[i]) >= CLOSE_TO_BEST * best and len(chosen) < settings.max_answer_sentences:
-            chosen.append([i])
+    known = set(terms(question))
+    typed = [novel_spans(s.text, asked.kind, known) if asked.factoid else [] for s in sents]
+    score = base.copy()
+    if asked.factoid:
+        # which sentence answers, with the names the question is about credited to their passages
+        score = sentence_scores(hits.qvec, qterms, sents, vecs, store, context=frozenset(_name_terms(question)))
+        # A sentence that holds no new name, place, date or number of the kind asked for can only
+        # restate the question's subject; one that does may answer it, the more so the closer that
+        # span stands to what the question asks about beyond its subject ("founder", "end").
+        asks, side = _asking_terms(question, qterms), _answer_side(question)
+        for i, (s, spans) in enumerate(zip(sents, typed)):
+            if not spans:
+                score[i] -= ANSWER_TYPE_PENALTY
+                continue
+            support = max(_closeness(s.text, sp, asks, side) for sp in spans)
+            score[i] += ANSWER_SUPPORT * support - UNSUPPORTED_SPAN * (1 - support)
+    order = [int(i) for i in np.argsort(-score, kind="stable")]
+    if asked.kind == "overview":
+        chosen = _overview(order, score, sents, vecs, asked.points or OVERVIEW_POINTS)
+    else:
+        chosen = _pick(order, score, sents, vecs, settings.max_answer_sentences)
 
     citations: list[Citation] = []
     parts = []
@@ -113,7 +150,110 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             citations.append(cite(n, s))
             marks.append(f"[{n}]")
         parts.append(f"{sents[group[0]].text} {''.join(marks)}")
-    return Answer(question, " ".join(parts), "extractive", True, "", tuple(citations), tuple(passages), evidence=evidence)
+    short = _short_answer(sents[chosen[0][0]], typed[chosen[0][0]], qterms, question) if asked.factoid and chosen else None
+    return Answer(question, " ".join(parts), "extractive", True, "", tuple(citations), tuple(passages),
+                  evidence=evidence, short_answer=short)
+
+
+def _pick(order: list[int], score: np.ndarray, sents: list[Sentence], vecs: np.ndarray, most: int) -> list[list[int]]:
+    """The best sentence, then those scoring close to it; each with the same fact from other outlets."""
+    best = float(score[order[0]])
+    chosen: list[list[int]] = []  # each: [sentence index, then same-fact sentences from other outlets]
+    for i in order:
+        if float(score[i]) < SAME_FACT_FLOOR * best:
+            break
+        if _fold(chosen, i, sents, vecs):
+            continue
+        if float(score[i]) >= CLOSE_TO_BEST * best and len(chosen) < most:
+            chosen.append([i])
+    return chosen
+
+
+def _overview(order: list[int], score: np.ndarray, sents: list[Sentence], vecs: np.ndarray,
+              points: int) -> list[list[int]]:
+    """`points` distinct sentences that bear on the question, one per point, each fact cited once with
+    every outlet that states it, in date order where the articles' dates are known."""
+    best = float(score[order[0]])
+    chosen: list[list[int]] = []
+    for i in order:
+        if float(score[i]) < OVERVIEW_FLOOR * best or len(chosen) >= points:
+            break
+        if _fold(chosen, i, sents, vecs):
+            continue
+        if all(float(vecs[g[0]] @ vecs[i]) < OVERVIEW_DISTINCT for g in chosen):  # a new point, not a rewording
+            chosen.append([i])
+    first = chosen[:1]  # the best point stays first; the rest follow the story's order
+    rest = sorted(chosen[1:], key=lambda g: (sents[g[0]].passage.date or "9999", sents[g[0]].passage.doc_id,
+                                             sents[g[0]].start))
+    return first + rest
+
+
+def _fold(chosen: list[list[int]], i: int, sents: list[Sentence], vecs: np.ndarray) -> bool:
+    """True when sentence `i` states a fact already chosen: it joins that fact's citations (one per outlet)."""
+    same = next((g for g in chosen if _same_fact(sents[g[0]].text, sents[i].text, float(vecs[g[0]] @ vecs[i]))), None)
+    if same is None:
+        return False
+    if all(sents[j].passage.doc_id != sents[i].passage.doc_id for j in same):
+        same.append(i)
+    return True
+
+
+def _short_answer(s: Sentence, spans: list[tuple[int, int]], qterms: list[str], question: str) -> ShortAnswer | None:
+    """The answering span of sentence `s`: of its new spans of the kind asked for, the one that stands
+    closest to the question's words (the answer sits beside what it answers)."""
+    if not spans:
+        return None
+    side = _answer_side(question)
+    a, b = max(spans, key=lambda sp: _closeness(s.text, sp, set(qterms), side))  # the first of equals
+    return ShortAnswer(s.text[a:b], 1, s.start + a, s.start + b)
+
+
+def _asking_terms(question: str, qterms: list[str]) -> set[str]:
+    """The question's terms beyond the names it is about and the words that name the kind of answer:
+    "founder" in "Who is the founder of the Zephyr Glasshouse Orchestra?", not "year" in "In which
+    year ...". All its terms when it has nothing else. Irregular verbs count in their base form."""
+    names = _name_terms(question)
+    rest = {_LEMMA.get(t, t) for t in qterms if t not in names and t not in _TYPE_NOUNS}
+    return rest or {_LEMMA.get(t, t) for t in qterms}
+
+
+def _name_terms(question: str) -> set[str]:
+    """Terms of the capitalised words of `question` after its first word: the names it is about."""
+    return {t for w in re.findall(r"(?<=\s)[A-Z][\w’'-]*", question.strip()) for t in terms(w)}
+
+
+def _answer_side(question: str) -> Literal["before", "after", ""]:
+    """Where a "who" question's answer stands from its verb: before it when "who" is the subject ("Who
+    initiated the call?"), after it when it is the object ("Who did X speak with?"); "" otherwise."""
+    q = question.strip()
+    if re.match(r"(?i)(?:(?:with|to|from|for|by) )?whom\b|who (?:did|does|do|will|would|can|could|should|has|have|had)\b", q):
+        return "after"
+    if re.match(r"(?i)who (?!is\b|was\b|are\b|were\b|'s\b)\w+", q):
+        return "before"
+    return ""
+
+
+def _closeness(text: str, span: tuple[int, int], anchors: set[str], side: str = "") -> float:
+    """1 / (1 + words between `span` and the nearest word of `anchors`), 0 when none is in `text`.
+    Capitalised words between don't count (a name's title or organisation); a clause boundary
+    (and, but, ;), or standing on the other `side` of the word than the question's answer would,
+    counts as CLAUSE_GAP words more."""
+    words = list(re.finditer(r"\w+", text))
+    best = 0.0
+    for m in words:
+        if not {_LEMMA.get(t, t) for t in terms(m.group(0))} & anchors:
+            continue
+        lo, hi = (m.end(), span[0]) if m.end() <= span[0] else (span[1], m.start())
+        if span[0] <= m.start() < span[1]:
+            gap = 0
+        else:
+            between = text[lo:hi] if lo <= hi else ""
+            # capitalised words between are the name's own title or outlet ("Russian Foreign Minister")
+            gap = len(re.findall(r"\b[a-z\d]\w*", between)) + CLAUSE_GAP * len(_CLAUSE.findall(between))
+            if side and (side == "after") != (m.end() <= span[0]):  # the span stands on the wrong side
+                gap += CLAUSE_GAP
+        best = max(best, 1.0 / (1 + gap))
+    return best
 
 
 def _type_mismatch(question: str, texts: list[str]) -> np.ndarray:

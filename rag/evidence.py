@@ -66,12 +66,23 @@ def sentences_of(passages: list[Passage]) -> list[Sentence]:
     return out
 
 
+CONTEXT_SHARE = 0.5  # a name the sentence's passage holds, counted for the sentence: less than naming it itself
+
+
 def sentence_scores(qvec: np.ndarray, qterms: list[str], sents: list[Sentence], vecs: np.ndarray,
-                    store: Store) -> np.ndarray:
+                    store: Store, *, context: frozenset[str] = frozenset()) -> np.ndarray:
     """(n,) how well each sentence answers: the cosine of its vector (n, dim) with the question's (dim,),
     mixed with the share of the question's IDF weight it holds. Extractive answers and the LLM's
-    citation check score alike."""
-    return 0.65 * (vecs @ qvec) + 0.35 * _coverage(qterms, [s.text for s in sents], store)
+    citation check score alike.
+
+    Terms in `context` (the names a question is about) count as held by every sentence whose passage
+    holds them: "Its 42 musicians" is about the orchestra its passage names, and a sentence that only
+    repeats the name gains nothing over it for that."""
+    held = None
+    if context:
+        by_chunk = {s.passage.chunk_id: context & set(terms(s.passage.text)) for s in sents}
+        held = [by_chunk[s.passage.chunk_id] for s in sents]
+    return 0.65 * (vecs @ qvec) + 0.35 * _coverage(qterms, [s.text for s in sents], store, held)
 
 
 def sentence_vectors(sents: list[Sentence], store: Store, embedder: Embedder, cache: SentenceCache) -> np.ndarray:
@@ -95,8 +106,9 @@ def unseen_share(qterms: list[str], store: Store) -> float:
     return sum(1 for t in uniq if df[t] == 0) / len(uniq)
 
 
-def _coverage(qterms: list[str], texts: list[str], store: Store) -> np.ndarray:
-    """Share of the question's IDF weight that each text contains, 0..1."""
+def _coverage(qterms: list[str], texts: list[str], store: Store, held: list[set[str]] | None = None) -> np.ndarray:
+    """Share of the question's IDF weight that each text contains, 0..1; its `held` terms (from its
+    passage) count for CONTEXT_SHARE of their weight."""
     uniq = list(dict.fromkeys(qterms))
     if not uniq:
         return np.zeros(len(texts), dtype=np.float32)
@@ -107,5 +119,7 @@ def _coverage(qterms: list[str], texts: list[str], store: Store) -> np.ndarray:
     out = np.zeros(len(texts), dtype=np.float32)
     for i, t in enumerate(texts):
         have = set(terms(t))
-        out[i] = sum(w for term, w in idf.items() if term in have) / total
+        context = held[i] - have if held else set()
+        out[i] = (sum(w for term, w in idf.items() if term in have)
+                  + CONTEXT_SHARE * sum(w for term, w in idf.items() if term in context)) / total
     return out

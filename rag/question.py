@@ -1,10 +1,17 @@
-"""Question: what a question or query is before retrieval sees it: cleaned text, or an `InputError`
-saying what is wrong with it (not text, not UTF-8, empty, too long, no words)."""
+"""Question: what a question or query is before retrieval sees it, and what it asks for.
+
+`clean_query` gives the cleaned text, or an `InputError` saying what is wrong with it (not text, not
+UTF-8, empty, too long, no words). `analyse` gives the kind of answer expected (a person, a place, a
+date, a number, an overview ...) by rules on the question's wording, which answering uses to prefer the
+sentence that holds such an answer over one that only restates the question's subject.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
+from typing import Literal
 
 from .errors import InputError
 
@@ -30,3 +37,80 @@ def clean_query(text: object, *, max_chars: int, what: str = "question") -> str:
     if not re.search(r"\w", text):
         raise InputError(f"the {what} has no words in it; type a {what}")
     return text
+
+
+# -- what a question asks for ---------------------------------------------------------------------
+Kind = Literal["person", "organisation", "place", "date", "number", "amount", "reason", "quote", "yesno",
+               "overview", "other"]
+FACTOID = frozenset({"person", "organisation", "place", "date", "number", "amount"})
+
+_ORG_NOUNS = (r"company|companies|firm|organi[sz]ation|group|party|agency|bank|ministry|department|council|"
+              r"committee|court|union|association|government|newspaper|outlet|network|channel|team|club|"
+              r"university|body|institution|alliance|coalition|militia|army|force|corporation|broadcaster")
+_PLACE_NOUNS = r"city|country|town|village|region|province|state|capital|island|area|district|airport|port|base|street"
+_DATE_NOUNS = r"year|date|day|month|week|time|decade|century|hour"
+_RULES: list[tuple[Kind, re.Pattern[str]]] = [
+    ("overview", re.compile(r"^\s*(summari[sz]e|give (me )?(an? )?(overview|summary|rundown)|overview of|describe|"
+                            r"outline|what (are|were) the (main|key) (points|developments|facts)|"
+                            r"what happened|tell me about)\b|\bin (two|three|four|five|\d) (points|bullets?)\b|"
+                            r"\b(reaction|response|reactions|responses) (to|of)\b|\bhow did .{1,60}\b(respond|react)|"
+                            r"\bwhat (was|were|is|are) .{1,60}\b(reaction|response|position|stance)\b", re.I)),
+    ("reason", re.compile(r"^\s*(why\b|for what reason|what (caused|led to|prompted|triggered|drove)|how come)", re.I)),
+    ("amount", re.compile(r"\bhow much\b|\bwhat (percentage|percent|share|proportion|rate|price|cost|amount|sum|fine|"
+                          r"budget|salary|value)\b|\bhow (expensive|costly)\b", re.I)),
+    ("number", re.compile(r"\bhow (many|old|long|far|high|tall|large|big|deep|wide|fast)\b|\bwhat (number|age)\b|"
+                          r"\bhow many\b", re.I)),
+    ("date", re.compile(rf"^\s*when\b|\b(what|which) ({_DATE_NOUNS})s?\b|\bon what (day|date)\b|\bsince when\b|"
+                        rf"\bin (what|which) ({_DATE_NOUNS})\b|\bwhen (did|does|do|was|were|is|will|has|had)\b", re.I)),
+    ("place", re.compile(rf"^\s*where\b|\b(what|which|in which|in what|from which|to which) ({_PLACE_NOUNS})\b|"
+                         rf"\bwhere (did|does|do|was|were|is|are|will|has|had)\b", re.I)),
+    ("organisation", re.compile(rf"\b(what|which) ({_ORG_NOUNS})\b", re.I)),
+    ("person", re.compile(r"^\s*(who|whom|whose)\b|\b(who|whom) (did|was|were|is|are|will|has|had|said|told)\b|"
+                          r"\b(what|which) (person|people|man|woman|official|minister|leader|president|spokes(man|woman|person)|"
+                          r"commander|general|judge|lawyer|player|coach|author|journalist|founder|ceo|chief|head)\b|"
+                          r"\bname (of )?the\b", re.I)),
+    ("quote", re.compile(r"\bwhat (did|does|do) .{1,60}\b(say|said|tell|told|write|wrote|claim|call)\b|\bwhat was said\b|"
+                         r"\bin (his|her|their) words\b", re.I)),
+    ("yesno", re.compile(r"^\s*(is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b", re.I)),
+]
+# Words that ask for an answer rather than name what it is about: left out when matching passages.
+INSTRUCTION_WORDS = re.compile(
+    r"\b(summari[sz]e|summary|overview|rundown|describe|outline|briefly|points?|bullets?|main|key|"
+    r"give|me|tell|please|explain|in (two|three|four|five|\d))\b", re.I)
+_COUNT = {"two": 2, "three": 3, "four": 4, "five": 5}
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What a question asks for: the kind of answer, the words that say what it is about, how many points."""
+
+    kind: Kind
+    focus: str  # the question without the words that only ask (summarize, in three points, ...)
+    points: int = 0  # for an overview: the number of points asked for, 0 when not said
+
+    @property
+    def factoid(self) -> bool:
+        return self.kind in FACTOID
+
+
+def analyse(question: str) -> Analysis:
+    """The expected answer type of `question` and what it is about, by rules that hold for any news.
+
+    >>> analyse("Who is the founder of the Zephyr Glasshouse Orchestra?").kind
+    'person'
+    >>> analyse("When does the tour end?").kind, analyse("Where was Soleimani killed?").kind
+    ('date', 'place')
+    >>> a = analyse("Summarize Russia's reaction in three points.")
+    >>> a.kind, a.points, a.focus
+    ('overview', 3, "Russia's reaction")
+    """
+    kind: Kind = next((k for k, rule in _RULES if rule.search(question)), "other")
+    points = 0
+    m = re.search(r"\bin (two|three|four|five|\d) (points|bullets?)\b", question, re.I)
+    if m:
+        word = m.group(1).lower()
+        points = _COUNT.get(word, int(word) if word.isdigit() else 0)
+    focus = question
+    if kind == "overview":
+        focus = " ".join(INSTRUCTION_WORDS.sub(" ", question).split()).strip(" .?!,:;") or question
+    return Analysis(kind, focus, max(0, min(points, 8)))

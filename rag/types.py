@@ -173,6 +173,20 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class ShortAnswer:
+    """The exact short answer (a name, date, number, place) inside a cited sentence: `text` is verbatim
+    `article.text[start:end]`, and lies inside citation number `citation`'s sentence."""
+
+    text: str
+    citation: int
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     answer: str
@@ -184,6 +198,8 @@ class Answer:
     uncited: tuple[str, ...] = ()  # LLM answers: sentences of `answer` that cite no passage
     # The best sentence's score less the unseen-words penalty; compared with `ground_threshold`.
     evidence: float = field(default=0.0, compare=False)
+    # Factoid questions: the exact span that answers, inside the first citation; None when not confident.
+    short_answer: ShortAnswer | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -194,6 +210,7 @@ class Answer:
             "notice": self.notice,
             "citations": [c.to_dict() for c in self.citations],
             "uncited": list(self.uncited),
+            "short_answer": self.short_answer.to_dict() if self.short_answer else None,
         }
 
 

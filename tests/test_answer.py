@@ -51,3 +51,71 @@ def test_answer_to_dict_has_the_contract_fields(seed_index):
     d = seed_index.ask("Where was Soleimani killed?").to_dict()
     assert list(d)[:6] == ["question", "answer", "mode", "grounded", "notice", "citations"]
     assert set(d["citations"][0]) >= {"n", "doc_id", "title", "source", "chunk_id", "start", "end", "text", "passage"}
+
+
+ORCHESTRA = """Glasshouse orchestra sets out on northern tour
+
+The Zephyr Glasshouse Orchestra will tour six cities of the North Atlantic this winter, its board announced on Tuesday. The ensemble's founder, conductor Ingrid Vasmoen, started the orchestra in a disused greenhouse in Tromso in 2011. Its 42 musicians play instruments made partly of glass. The tour opens in Reykjavik on 2 February and ends in Klaksvik on 19 March. Tickets cost 250 kroner, and the board said proceeds would fund a music school in Portmoor.
+"""
+
+
+@pytest.fixture(scope="module")
+def orchestra(tmp_path_factory, embedder):
+    from rag import Index, Settings
+
+    d = tmp_path_factory.mktemp("orchestra")
+    (d / "in").mkdir()
+    (d / "in" / "zephyr.txt").write_text(ORCHESTRA)
+    idx = Index(Settings.load(index_dir=d / "index"), embedder=embedder)
+    idx.update([d / "in"])
+    return idx
+
+
+@pytest.mark.parametrize("question,short,sentence", [
+    ("Who is the founder of the Zephyr Glasshouse Orchestra?", "Ingrid Vasmoen", "The ensemble's founder"),
+    ("When does the tour end?", "19 March", "The tour opens in Reykjavik"),
+    ("Where does the Zephyr Glasshouse Orchestra's tour end?", "Klaksvik", "The tour opens in Reykjavik"),
+    ("How many musicians does the Zephyr Glasshouse Orchestra have?", "42", "Its 42 musicians"),
+    ("How much do tickets for the Zephyr Glasshouse Orchestra cost?", "250 kroner", "Tickets cost"),
+])
+def test_the_first_sentence_answers_and_the_short_answer_is_exact(orchestra, question, short, sentence):
+    """A sentence that only restates the question's subject (the article's first) loses to the one that
+    answers; the short answer is the exact span inside the first citation."""
+    a = orchestra.ask(question)
+    assert a.grounded, a.notice
+    _check_citations(orchestra, a)
+    assert a.citations[0].text.startswith(sentence), a.answer
+    sa = a.short_answer
+    assert sa is not None and sa.text == short and sa.citation == 1
+    doc = orchestra.store.document("zephyr")
+    assert doc.text[sa.start:sa.end] == short and a.citations[0].start <= sa.start < sa.end <= a.citations[0].end
+    assert a.to_dict()["short_answer"] == {"text": short, "citation": 1, "start": sa.start, "end": sa.end}
+
+
+def test_a_possessive_or_title_form_of_a_name_is_not_an_unknown_name(orchestra):
+    a = orchestra.ask("What will the proceeds fund in Portmoor's schools?")
+    assert a.grounded and "Portmoor" in a.citations[0].text and "never mention" not in a.notice
+
+
+def test_no_short_answer_when_the_question_is_not_a_factoid(orchestra):
+    a = orchestra.ask("Why are the instruments of the Zephyr Glasshouse Orchestra unusual?")
+    assert a.short_answer is None and a.to_dict()["short_answer"] is None
+
+
+def test_an_overview_gives_distinct_points_instead_of_refusing(seed_index):
+    a = seed_index.ask("Summarize Russia's reaction in three points.")
+    assert a.grounded, a.notice
+    _check_citations(seed_index, a)
+    points = __import__("re").findall(r"(?:\[\d+\])+", a.answer)
+    assert len(points) == 3, a.answer
+    firsts = [int(p[1:p.index("]")]) for p in points]
+    texts = [a.citations[n - 1].text for n in firsts]
+    assert len(set(texts)) == 3 and any("Russia" in t or "Kremlin" in t or "Moscow" in t for t in texts)
+
+
+def test_cited_sentences_never_start_inside_a_quotation(seed_index):
+    for case in QA:
+        for c in seed_index.ask(case["question"]).citations:
+            t = c.text
+            assert not (t.endswith(("”", '"')) and t.count("“") + t.count('"') < 2 and not t.startswith(("“", '"'))), t
+            assert (t.count("“") - t.count("”")) in (0, 1) and t.count('"') % 2 == 0 or "“" in t, t

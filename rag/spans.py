@@ -1,0 +1,171 @@
+"""Spans: the pieces of a sentence that can answer a question of a given kind (rag/question.py).
+
+Rules on the sentence's own characters, no model: dates (a month with a day or year, a weekday, a
+year), numbers and amounts (with their scale, currency or unit), and names written with capitals,
+told apart by the words around them: an organisation's name holds a word such as Ministry, Council or
+Party (or is an acronym); a place follows in, at, near, from ...; a person's name is the rest (two or
+more capitalised words, or one after a title such as Mr. or President). Offsets are character
+offsets into the sentence. What it leaves out: telling a person from a place by knowing the world.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .question import Kind
+from .terms import terms
+
+_MONTHS = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+           r"Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)")
+_DAYS = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_DATE = re.compile(
+    rf"\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b"           # March 19, 2017 / Jan. 3
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}(?:,?\s+\d{{4}})?\b"  # 19 March 2017
+    rf"|\b{_MONTHS}\s+\d{{4}}\b"                                              # March 2017
+    rf"|\b\d{{4}}-\d{{2}}-\d{{2}}\b"                                          # 2017-03-19
+    rf"|\b(?:last|next|this|on|early|late)\s+{_DAYS}\b|\b{_DAYS}\b"          # on Monday
+    rf"|\b(?:in|since|until|by|from|before|after|of)\s+(?:(?:early|mid|late)-?\s*)?(?:1[89]|20)\d{{2}}s?\b"
+    rf"|\b(?:yesterday|today|tonight|last (?:week|month|year|night)|next (?:week|month|year))\b"
+    rf"|\b{_MONTHS}(?=[\s,.])")
+_SCALE = r"(?:\s+(?:thousand|million|billion|trillion|bn|m)\b)?"
+_NUMBER_WORDS = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
+                 r"fifty|sixty|seventy|eighty|ninety|hundred|dozens?|hundreds|thousands|millions|half|"
+                 r"a dozen|a few|several)")
+_AMOUNT = re.compile(
+    rf"(?:[$€£¥]|US\$|\b(?:USD|EUR|GBP|RUB)\s?)\s?\d[\d,.]*{_SCALE}"
+    rf"|\b\d[\d,.]*{_SCALE}\s*(?:%|percent\b|per cent\b|dollars\b|euros\b|pounds\b|rubles\b|roubles\b|yuan\b|"
+    rf"yen\b|rupees\b|francs\b|pesos\b|lira\b|kroner\b|kronor\b|krona\b|krone\b|rand\b|won\b|dinars?\b|"
+    rf"riyals?\b|rials?\b|shekels?\b|hryvnias?\b|zloty\b|lei\b|baht\b|ringgit\b|naira\b|shillings?\b|"
+    rf"cents\b|pence\b|points\b)")
+_NUMBER = re.compile(rf"\b\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?{_SCALE}|\b\d+(?:\.\d+)?{_SCALE}|\b{_NUMBER_WORDS}\b", re.I)
+_YEAR = re.compile(r"^(?:1[89]|20)\d{2}$")
+
+_CAP = r"(?:[A-Z][\w’'\-]*[a-z][\w’'\-]*|[A-Z]{2,}|[A-Z]\.)"
+_JOIN = r"(?:\s+(?:of|de|da|del|der|van|von|al|bin|ibn|la|le|du)\s+|\s+|-)"
+_NAME = re.compile(rf"{_CAP}(?:{_JOIN}{_CAP})*")
+_ORG_WORDS = re.compile(
+    r"\b(?:Ministry|Council|Party|Bank|Agency|Committee|Union|Organi[sz]ation|Association|Court|Army|Corps|Forces?|"
+    r"Guards?|Police|Department|Office|Commission|Parliament|Congress|Senate|Assembly|University|Company|"
+    r"Corporation|Corp|Inc|Ltd|Group|Times|News|Post|Press|Institute|Foundation|Federation|Front|Movement|"
+    r"Brigades?|Fund|Service|Authority|Administration|Pentagon|Kremlin|Cabinet|Navy|Airlines?|Church|League|"
+    r"Coalition|Alliance|Network|Channel|Television|Radio|Journal|Tribune|Herald|Gazette|Club|Orchestra|"
+    r"Ensemble|Society|Board|Bureau|House|Reuters|Interfax|Tass|TASS|BBC|CNN|NATO|UN|EU)\b")
+_TITLE_WORDS = re.compile(r"\b(?:(?:(?:Secretary|Minister|Ministry|Department) of (?:State|Defense|Defence|the Interior|"
+                          r"Foreign Affairs|Finance|the Treasury|Health|Justice|Energy|Commerce|War)|President|Prime Minister|Minister|Chancellor|General|Gen\.|Senator|Sen\.|Governor|"
+                          r"Gov\.|Mayor|King|Queen|Prince|Princess|Pope|Judge|Ambassador|Secretary|Commander|Director|"
+                          r"Chief of Staff|Chief of the General Staff|Chairman|Chairwoman|Chief|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Prof\.?|Lt\.?|Col\.?|Capt\.?|"
+                          r"Defense|Defence|Foreign|Interior|Finance|Deputy|Vice|Former|Supreme Leader|Ayatollah)\s+)+")
+_TRAILING = re.compile(rf"(?:\s+(?:{_MONTHS}|{_DAYS}))+$")
+_PLACE_BEFORE = re.compile(r"(?:\b(?:in|at|near|from|outside|inside|to|into|across|around|towards?|via|of)\s+(?:the\s+)?)$")
+_TITLES = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Sen|Rep|Gov|Lt|Col|Capt|Adm|Sgt)\.?|\b(?:President|Prime Minister|"
+                     r"Minister|Chancellor|General|Senator|Governor|Mayor|King|Queen|Prince|Princess|Pope|Judge|"
+                     r"Ambassador|Secretary|Commander|Director|Chairman|Chairwoman|Chief|Spokesman|Spokeswoman|"
+                     r"spokesman|spokeswoman|spokesperson|conductor|founder|leader|minister|president|"
+                     r"director|chief|said|says|told|according to))\s+$")
+_NOT_NAMES = re.compile(rf"^(?:{_MONTHS}|{_DAYS}|The|A|An|In|On|At|But|And|This|That|These|Those|He|She|It|They|We|"
+                        r"I|His|Her|Their|Its|There|As|After|When|While|If|For|With|By|From|According|Meanwhile|"
+                        r"However|Also|Earlier|Later|Last|Next|Mr|Mrs|Ms|Dr)$")
+_LEAD = re.compile(r"^(?:The|A|An|In|On|At|But|And|This|That|According to|Meanwhile|However|Also|After|When)\s+")
+
+
+# People named by their role ("the French leader", "his brother"): answers to "who" as much as names are.
+_ROLE = re.compile(
+    r"\b(?:the|a|an|his|her|its|their|our|whose)\s+(?:[\w-]+\s+){0,2}?(?:leader|president|minister|premier|"
+    r"chancellor|king|queen|prince|official|officials|spokesman|spokeswoman|spokesperson|envoy|ambassador|"
+    r"diplomat|general|commander|chief|head|director|founder|chairman|chairwoman|ceo|secretary|governor|mayor|"
+    r"senator|lawmaker|judge|lawyer|prosecutor|police|officer|soldier|troops|forces|side|government|"
+    r"administration|brother|sister|son|daughter|wife|husband|father|mother|widow|family|conductor|"
+    r"composer|author|writer|reporter|journalist|player|coach|owner|investor|buyer|seller|rival|opponent|"
+    r"counterpart|successor|predecessor|deputy|aide|adviser|advisor|cleric|militia|militants|gunmen|group)\b",
+    re.I)
+
+
+def typed_spans(text: str, kind: Kind) -> list[tuple[int, int]]:
+    """(start, end) of each piece of `text` that is an answer of `kind`, in order; [] for other kinds.
+
+    >>> t = "The ensemble's founder, conductor Ingrid Vasmoen, said the tour ends in Klaksvik on 19 March."
+    >>> [t[a:b] for a, b in typed_spans(t, "person")], [t[a:b] for a, b in typed_spans(t, "place")]
+    (['Ingrid Vasmoen'], ['Klaksvik'])
+    >>> [t[a:b] for a, b in typed_spans(t, "date")]
+    ['19 March']
+    >>> u = "The Quds Force has an estimated 20,000 members and a budget of $1.2 billion."
+    >>> [u[a:b] for a, b in typed_spans(u, "number")], [u[a:b] for a, b in typed_spans(u, "amount")]
+    (['20,000', '1.2 billion'], ['$1.2 billion'])
+    """
+    if kind == "date":
+        return _strip_lead_words(text, [m.span() for m in _DATE.finditer(text)])
+    if kind == "amount":
+        return [m.span() for m in _AMOUNT.finditer(text)]
+    if kind == "number":
+        spans = [m.span() for m in _NUMBER.finditer(text) if not _YEAR.match(m.group(0))]
+        return [s for s in spans if not _inside_date(text, s)]
+    if kind in ("person", "organisation", "place"):
+        found = [(a, b) for a, b, k in _names(text) if k == kind]
+        if kind == "person":  # a name first; a role where no name is new
+            found += [m.span() for m in _ROLE.finditer(text) if not any(a <= m.start() < b for a, b in found)]
+        return found
+    return []
+
+
+def novel_spans(text: str, kind: Kind, question_terms: set[str]) -> list[tuple[int, int]]:
+    """`typed_spans` that say something the question does not: not every one of their words is in it."""
+    out = []
+    for a, b in typed_spans(text, kind):
+        words = set(terms(text[a:b]))
+        if words and not words <= question_terms:
+            out.append((a, b))
+    return out
+
+
+def _names(text: str) -> list[tuple[int, int, str]]:
+    """Capitalised names in `text` with their kind: organisation, place or person."""
+    out = []
+    for m in _NAME.finditer(text):
+        a, b = m.span()
+        lead = _LEAD.match(text, a)
+        if lead:
+            a = lead.end()
+        while b > a and text[b - 1] in ".’'-":
+            b -= 1
+        trail = _TRAILING.search(text, a, b)
+        if trail:
+            b = trail.start()
+        name = text[a:b]
+        if b <= a or _NOT_NAMES.match(name):
+            continue
+        if a == 0 or text[:a].rstrip().endswith((".", "!", "?", "“", '"')):
+            # a sentence's first word is capitalised anyway: one word there is no name
+            if " " not in name and not _ORG_WORDS.search(name) and not name.isupper():
+                continue
+        before = text[max(0, a - 40):a]
+        titles = list(_TITLE_WORDS.finditer(name))
+        if titles and titles[-1].end() < len(name) and _ORG_WORDS.search(name[:titles[-1].start()]):
+            # "Iranian Armed Forces Chief of Staff Mohammad Bagheri": an organisation's officer, by name
+            out.append((a + titles[-1].end(), b, "person"))
+            continue
+        if _ORG_WORDS.search(name) or (name.isupper() and len(name) >= 2):
+            out.append((a, b, "organisation"))
+        elif _PLACE_BEFORE.search(before) and not _TITLES.search(before):
+            out.append((a, b, "place"))
+        elif " " in name or "-" in name or _TITLES.search(before):
+            # "Russian Defense Minister Sergey Shoygu" -> "Sergey Shoygu": the title is not the name
+            titles = list(_TITLE_WORDS.finditer(name))
+            if titles and titles[-1].end() < len(name):
+                a += titles[-1].end()
+            elif titles:
+                continue
+            out.append((a, b, "person"))
+    return out
+
+
+def _strip_lead_words(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Date spans without the preposition that found them ("in 2017" -> "2017")."""
+    out = []
+    for a, b in spans:
+        m = re.match(r"(?:in|since|until|by|from|before|after|of|on)\s+", text[a:b], re.I)
+        out.append((a + m.end(), b) if m else (a, b))
+    return out
+
+
+def _inside_date(text: str, span: tuple[int, int]) -> bool:
+    return any(a <= span[0] and span[1] <= b for a, b in typed_spans(text, "date"))
