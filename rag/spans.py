@@ -56,7 +56,10 @@ _TITLE_WORDS = re.compile(r"\b(?:(?:(?:Secretary|Minister|Ministry|Department) o
                           r"Chief of Staff|Chief of the General Staff|Chairman|Chairwoman|Chief|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Prof\.?|Lt\.?|Col\.?|Capt\.?|"
                           r"Defense|Defence|Foreign|Interior|Finance|Deputy|Vice|Former|Supreme Leader|Ayatollah)\s+)+")
 _TRAILING = re.compile(rf"(?:\s+(?:{_MONTHS}|{_DAYS}))+$")
-_PLACE_BEFORE = re.compile(r"(?:\b(?:in|at|near|from|outside|inside|to|into|across|around|towards?|via|of)\s+(?:the\s+)?)$")
+# "of" and "to" precede people as often as places ("the killing of X", "spoke to X"): not place words.
+_PLACE_BEFORE = re.compile(r"(?:\b(?:in|at|near|from|outside|inside|into|across|around|towards|via)\s+(?:the\s+)?"
+                           r"|\b(?:vicinity|outskirts|city|town|village|province|region|capital|suburbs?|centre|center|"
+                           r"heart|streets?|north|south|east|west|parts?) of\s+(?:the\s+)?)$")
 _TITLES = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Sen|Rep|Gov|Lt|Col|Capt|Adm|Sgt)\.?|\b(?:President|Prime Minister|"
                      r"Minister|Chancellor|General|Senator|Governor|Mayor|King|Queen|Prince|Princess|Pope|Judge|"
                      r"Ambassador|Secretary|Commander|Director|Chairman|Chairwoman|Chief|Spokesman|Spokeswoman|"
@@ -145,7 +148,7 @@ def _names(text: str) -> list[tuple[int, int, str]]:
             continue
         if _ORG_WORDS.search(name) or (name.isupper() and len(name) >= 2):
             out.append((a, b, "organisation"))
-        elif _PLACE_BEFORE.search(before) and not _TITLES.search(before):
+        elif _PLACE_BEFORE.search(before) and not _TITLES.search(before) and not _TITLE_WORDS.search(name):
             out.append((a, b, "place"))
         elif " " in name or "-" in name or _TITLES.search(before):
             # "Russian Defense Minister Sergey Shoygu" -> "Sergey Shoygu": the title is not the name
