@@ -56,6 +56,8 @@ _IRREGULAR = ("met meet said say told tell won win ran run took take gave give m
               "caught catch fought fight hid hide").split()
 _LEMMA = {terms(a)[0]: terms(b)[0] for a, b in zip(_IRREGULAR[::2], _IRREGULAR[1::2]) if terms(a) and terms(b)}
 _CLAUSE = re.compile(r"\b(?:and|but|while|whereas|although)\b|;")
+_KIND_WORDS = {"person": "person", "organisation": "organisation", "place": "place", "date": "date or time",
+               "number": "number", "amount": "amount"}
 OVERVIEW_POINTS = 4  # points in an overview when the question doesn't say how many
 OVERVIEW_FLOOR = 0.5  # a point scores at least this share of the best one
 OVERVIEW_DISTINCT = 0.8  # cosine under which a sentence is a new point rather than a rewording
@@ -120,6 +122,11 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
                       evidence=evidence)
     known = set(terms(question))
     typed = [novel_spans(s.text, asked.kind, known) if asked.factoid else [] for s in sents]
+    if asked.factoid and not any(typed):
+        # It asks for a name, a date or a number, and no sentence found holds one it doesn't already say.
+        return Answer(question, NOT_FOUND, "extractive", False,
+                      f"The closest passages name no {_KIND_WORDS[asked.kind]} that answers this.",
+                      passages=tuple(passages), evidence=evidence)
     score = base.copy()
     if asked.factoid:
         # which sentence answers, with the names the question is about credited to their passages

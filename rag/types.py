@@ -121,6 +121,8 @@ class Passage:
     date: str = ""
     dense_score: float = 0.0
     lexical_score: float = 0.0
+    # Sources of near-copies of this passage (another outlet's repost, a lightly edited copy) folded into it
+    also_in: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -214,7 +216,7 @@ class Answer:
         }
 
 
-def search_result(query: str, passages: "list[Passage] | tuple[Passage, ...]") -> dict[str, Any]:
+def search_result(query: str, passages: list[Passage] | tuple[Passage, ...]) -> dict[str, Any]:
     """The JSON object of `rag search --json`, `/api/search` and the app's `/search` endpoint."""
     return {"query": query, "passages": [p.to_dict() for p in passages]}
 

@@ -80,3 +80,30 @@ def test_bad_queries_raise_input_errors(seed_index, bad):
 ])
 def test_terminal_codes_and_control_characters_leave_no_residue(raw, clean):
     assert clean_query(raw, max_chars=2000) == clean
+
+
+def test_near_copies_are_folded_before_the_top_k(tmp_path, new_index, corpus_copy):
+    """Lightly edited reposts of every article (a word changed here and there) used to crowd the passage
+    that answers out of the top k; they fold into their original, which keeps their sources."""
+    import random
+
+    rng = random.Random(3)
+    for path in sorted(corpus_copy.glob("*.txt")):
+        text = path.read_text()
+        for n in range(12):
+            words = text.split(" ")
+            for _ in range(len(words) // 20):  # one word in twenty changed or added
+                i = rng.randrange(len(words))
+                words[i] = rng.choice(["reportedly", "officials", "on Tuesday", "sources said", "also"])
+            (corpus_copy / f"{path.stem}-repost{n}.txt").write_text(" ".join(words))
+    idx = new_index()
+    assert idx.update([corpus_copy]).added == 65
+    passages = idx.search("Where was Soleimani killed?", k=5)
+    stems = [p.doc_id.split("-repost")[0] for p in passages]
+    assert len(passages) == 5
+    texts = [p.text.lower() for p in passages]
+    assert len(set(texts)) == 5 and sum(len(p.also_in) for p in passages) >= 10, [p.also_in for p in passages]
+    assert any("baghdad" in t for t in texts)
+    answer = idx.ask("Where was Soleimani killed?")
+    assert answer.grounded and "baghdad" in answer.answer.lower(), answer.answer
+    assert len(set(stems)) >= 2
