@@ -15,6 +15,7 @@ ones not). It leaves out graded relevance and any judgement of answer fluency.
 from __future__ import annotations
 
 import json
+import re
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .index import Index
+from .question import analyse
 from .errors import InputError
 from .retrieve import search
 from .types import Answer
@@ -53,6 +55,10 @@ class Report:
     mrr: float | None = None
     ndcg: float | None = None
     answer_hit_rate: float | None = None
+    # The expected text in the answer's first cited sentence: the answer's lead holds the answer.
+    lead_hit_rate: float | None = None
+    # Factoid questions with a short answer expected: its text equals an expected answer (normalised).
+    short_answer_exact: float | None = None
     citation_precision: float | None = None
     abstention_rate: float | None = None
     over_abstention_rate: float | None = None
@@ -144,7 +150,7 @@ def evaluate(idx: Index, cases: Sequence[QACase], *, k: int = 10, answers: bool 
     hits = {n: 0 for n in RECALL_AT}
     rr = gains = 0.0
     ranked_n = 0
-    answer_hits = answer_n = cited_ok = cited_n = declined = over = 0
+    answer_hits = answer_n = cited_ok = cited_n = declined = over = lead_hits = short_hits = short_n = 0
     gold_texts: dict[str, str] = {}
     evidence: dict[str, list[float]] = {"answerable": [], "unanswerable": []}
     for case in cases:
@@ -172,6 +178,12 @@ def evaluate(idx: Index, cases: Sequence[QACase], *, k: int = 10, answers: bool 
                 ok = a.grounded and any(x.lower() in a.answer.lower() for x in case.answers)
                 answer_hits += ok
                 answer_n += 1
+                lead = a.citations[0].text.lower() if a.grounded and a.citations else ""
+                lead_hits += any(x.lower() in lead for x in case.answers)
+                if analyse(case.question).factoid:
+                    short_n += 1
+                    short_hits += a.short_answer is not None and any(
+                        _normal(a.short_answer.text) == _normal(x) for x in case.answers)
                 good = _gold_citations(idx, a, gold, gold_texts)
                 cited_ok += good
                 cited_n += len(a.citations)
@@ -186,11 +198,23 @@ def evaluate(idx: Index, cases: Sequence[QACase], *, k: int = 10, answers: bool 
         rep.mrr, rep.ndcg = rr / ranked_n, gains / ranked_n
     if answers:
         rep.answer_hit_rate = answer_hits / answer_n if answer_n else None
+        rep.lead_hit_rate = lead_hits / answer_n if answer_n else None
+        rep.short_answer_exact = short_hits / short_n if short_n else None
         rep.citation_precision = cited_ok / cited_n if cited_n else None
         rep.over_abstention_rate = over / answer_n if answer_n else None
         rep.abstention_rate = declined / rep.unanswerable if rep.unanswerable else None
         rep.evidence = {kind: quantiles(v) for kind, v in evidence.items() if v}
     return rep
+
+
+def _normal(text: str) -> str:
+    """`text` compared loosely: lower case, no punctuation, no leading article.
+
+    >>> _normal("The French leader."), _normal("20,000")
+    ('french leader', '20000')
+    """
+    t = re.sub(r"[^\w\s]", "", text.lower())
+    return " ".join(re.sub(r"^(the|a|an)\s+", "", t.strip()).split())
 
 
 def quantiles(values: Sequence[float]) -> list[float]:
@@ -237,6 +261,8 @@ def format_table(rep: Report) -> str:
     rows += [("MRR", "—" if rep.mrr is None else f"{rep.mrr:.3f}"),
              (f"nDCG@{rep.k}", "—" if rep.ndcg is None else f"{rep.ndcg:.3f}"),
              ("answer hit rate", pct(rep.answer_hit_rate)),
+             ("lead-sentence hit", pct(rep.lead_hit_rate)),
+             ("short answer exact match", pct(rep.short_answer_exact)),
              ("citation precision", pct(rep.citation_precision)),
              ("abstention (unanswerable)", pct(rep.abstention_rate)),
              ("over-abstention (answerable)", pct(rep.over_abstention_rate))]

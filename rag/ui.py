@@ -10,14 +10,15 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import gradio as gr
 
 from .index import Index
 from .errors import RagError
 from .settings import Settings
-from .types import Answer, Citation, IndexReport, search_result
+from .types import Answer, Citation, IndexReport, ShortAnswer, search_result
 
 EXAMPLES = [
     "Who initiated the phone call between Putin and Macron?",
@@ -35,6 +36,7 @@ CSS = """
 .rag-meta { font-size: 0.85em; opacity: 0.75; margin: 2px 0 6px; }
 .rag-passage { font-size: 0.92em; line-height: 1.45; margin: 0; white-space: pre-wrap; }
 mark.rag-hl { background: #ffe58a; color: #111; padding: 0 2px; border-radius: 3px; }
+.rag-short { text-decoration: underline; text-decoration-thickness: 2px; }
 .rag-panel { max-height: 620px; overflow-y: auto; padding-right: 4px; }
 .rag-empty { opacity: 0.7; padding: 8px 0; }
 .rag-none { padding: 8px 0; font-weight: 600; }
@@ -120,6 +122,8 @@ def build_ui(index: Index, settings: Settings) -> gr.Blocks:
 def format_answer(answer: Answer) -> str:
     """The chat message (Markdown) for an answer: its text, shown literally, and any notice below it."""
     text = literal(answer.answer)
+    if answer.short_answer is not None:  # the exact answer first, then the sentences that hold it
+        text = f"**{literal(answer.short_answer.text)}** \\[{answer.short_answer.citation}\\]\n\n{text}"
     if answer.notice:
         text += f"\n\n*{literal(answer.notice)}*"
     return text
@@ -154,14 +158,18 @@ def render_sources(answer: Answer) -> str:
     if not answer.citations:
         note = "No sources: the articles don't answer this." if not answer.grounded else "No citations."
         return f'<div class="rag-none">{note}</div>'
-    return '<div class="rag-panel">' + "\n".join(_citation_html(c) for c in answer.citations) + "</div>"
+    return '<div class="rag-panel">' + "\n".join(_citation_html(c, answer.short_answer) for c in answer.citations) + "</div>"
 
 
-def _citation_html(c: Citation) -> str:
+def _citation_html(c: Citation, short: ShortAnswer | None = None) -> str:
     e = lambda s: html.escape(s, quote=True)  # noqa: E731
     # exact by construction: c.text == c.passage[c.start - c.passage_start : c.end - c.passage_start]
     start, end = c.start - c.passage_start, c.end - c.passage_start
-    body = f'{e(c.passage[:start])}<mark class="rag-hl">{e(c.text)}</mark>{e(c.passage[end:])}'
+    sentence = e(c.text)
+    if short is not None and short.citation == c.n and c.start <= short.start < short.end <= c.end:
+        a, b = short.start - c.start, short.end - c.start  # the short answer, marked inside its sentence
+        sentence = f'{e(c.text[:a])}<strong class="rag-short">{e(c.text[a:b])}</strong>{e(c.text[b:])}'
+    body = f'{e(c.passage[:start])}<mark class="rag-hl">{sentence}</mark>{e(c.passage[end:])}'
     meta = " · ".join(e(x) for x in (c.source, c.date, c.doc_id) if x)
     if c.url.startswith(("http://", "https://")):
         meta += f' · <a href="{e(c.url)}" target="_blank" rel="noopener noreferrer">link</a>'

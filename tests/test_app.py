@@ -311,3 +311,20 @@ def test_http_ask_takes_the_chat_history_for_follow_ups(server):
     bad = httpx.post(f"{server.url}/api/ask", json={"question": follow, "history": [{"role": "system", "content": "x"}]},
                      timeout=60)
     assert bad.status_code == 422 and bad.json()["error"].startswith("history.0.role")
+
+
+def test_the_short_answer_comes_first_and_is_marked_in_its_sentence():
+    from rag.types import ShortAnswer
+    from rag.ui import format_answer
+
+    passage = "Intro. The tour ends in Klaksvik on 19 March. After."
+    sentence = "The tour ends in Klaksvik on 19 March."
+    start = 100 + passage.index(sentence)
+    c = Citation(1, "d1", "Tour", "zephyr.txt", 0, start, start + len(sentence), sentence, passage,
+                 passage_start=100, passage_end=100 + len(passage))
+    at = start + sentence.index("19 March")
+    a = Answer("When does the tour end?", f"{sentence} [1]", "extractive", True, citations=(c,),
+               short_answer=ShortAnswer("19 March", 1, at, at + len("19 March")))
+    assert format_answer(a).startswith("**19 March** \\[1\\]\n\n")
+    assert '<mark class="rag-hl">The tour ends in Klaksvik on <strong class="rag-short">19 March</strong>.</mark>' in \
+        render_sources(a)
