@@ -24,7 +24,7 @@ from .embed import Embedder
 from .evidence import SentenceCache, cite, sentence_scores, sentence_vectors, sentences_of, unseen_share
 from .question import analyse
 from .settings import Settings
-from .spans import novel_spans
+from .spans import is_role, novel_spans
 from .store import Store
 from .terms import terms
 from .types import Answer, Citation, Hits, Sentence, ShortAnswer
@@ -41,6 +41,7 @@ TYPE_PENALTY = 0.1  # evidence lost by a sentence with no number (date) when the
 # more than the usual lead of a sentence restating the question's subject over the one that answers.
 ANSWER_TYPE_PENALTY = 0.25
 ANSWER_SUPPORT = 0.3  # score gained by a sentence whose span of that kind stands right beside the question's words
+ROLE_SHARE = 0.5  # the support a role ("the French leader") gives, as a share of a name's
 UNSUPPORTED_SPAN = 0.15  # ... and lost when that span stands nowhere near them ("six cities" for "how many musicians")
 CLAUSE_GAP = 5  # words a clause boundary counts for, between a span and the question word it may answer
 # Words that say which kind of answer is wanted ("which year", "what city"), not what it is about.
@@ -134,12 +135,14 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         # A sentence that holds no new name, place, date or number of the kind asked for can only
         # restate the question's subject; one that does may answer it, the more so the closer that
         # span stands to what the question asks about beyond its subject ("founder", "end").
-        asks, side = _asking_terms(question, qterms), _answer_side(question)
+        asks, side = _asking_terms(question, qterms, asked.asks_for), _answer_side(question)
         for i, (s, spans) in enumerate(zip(sents, typed)):
             if not spans:
                 score[i] -= ANSWER_TYPE_PENALTY
                 continue
-            support = max(_closeness(s.text, sp, asks, side) for sp in spans)
+            # a name answers "who" better than a role does ("Donal Scanlon" over "a judge")
+            support = max(_closeness(s.text, sp, asks, side) * (ROLE_SHARE if is_role(s.text[sp[0]:sp[1]]) else 1.0)
+                          for sp in spans)
             score[i] += ANSWER_SUPPORT * support - UNSUPPORTED_SPAN * (1 - support)
     order = [int(i) for i in np.argsort(-score, kind="stable")]
     if asked.kind == "overview":
@@ -215,12 +218,13 @@ def _short_answer(s: Sentence, spans: list[tuple[int, int]], qterms: list[str], 
     return ShortAnswer(s.text[a:b], 1, s.start + a, s.start + b)
 
 
-def _asking_terms(question: str, qterms: list[str]) -> set[str]:
+def _asking_terms(question: str, qterms: list[str], kind_words: str = "") -> set[str]:
     """The question's terms beyond the names it is about and the words that name the kind of answer:
     "founder" in "Who is the founder of the Zephyr Glasshouse Orchestra?", not "year" in "In which
     year ...". All its terms when it has nothing else. Irregular verbs count in their base form."""
     names = _name_terms(question)
-    rest = {_LEMMA.get(t, t) for t in qterms if t not in names and t not in _TYPE_NOUNS}
+    kind = set(terms(kind_words))  # "which news agency": the words that ask for an agency
+    rest = {_LEMMA.get(t, t) for t in qterms if t not in names and t not in _TYPE_NOUNS and t not in kind}
     return rest or {_LEMMA.get(t, t) for t in qterms}
 
 

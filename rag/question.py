@@ -49,6 +49,15 @@ _ORG_NOUNS = (r"company|companies|firm|organi[sz]ation|group|party|agency|bank|m
               r"university|body|institution|alliance|coalition|militia|army|force|corporation|broadcaster")
 _PLACE_NOUNS = r"city|country|town|village|region|province|state|capital|island|area|district|airport|port|base|street"
 _DATE_NOUNS = r"year|date|day|month|week|time|decade|century|hour"
+_PERSON_NOUNS = (r"person|people|man|woman|men|women|official|minister|leader|president|spokes(?:man|woman|person)|"
+                 r"commander|general|judge|lawyer|player|coach|author|journalist|founder|ceo|chief|head|governor|"
+                 r"senator|mayor|victim|suspect|soldier|serviceman|servicewoman|veteran|apprentice|actor|actress|"
+                 r"singer|artist|director|manager|chairman|secretary|candidate|winner|driver|pilot|bomber|attacker|"
+                 r"gunman|boy|girl|child|son|daughter|wife|husband|brother|sister")
+# "What was the name of the X ...": the kind of X decides
+_NAME_OF = re.compile(r"\b(?:what|which) (?:is|was|were|are) the names? of (?:the |a |an |his |her |their )?"
+                      r"((?:[\w'-]+ ){0,4}?[\w'-]+)(?= (?:where|who|whom|that|which|in|at|on|of|from|for|to|with|"
+                      r"did|does|was|is|were|are|has|had|will)\b|\s*[?.,;]|$)", re.I)
 _RULES: list[tuple[Kind, re.Pattern[str]]] = [
     ("overview", re.compile(r"^\s*(summari[sz]e|give (me )?(an? )?(overview|summary|rundown)|overview of|describe|"
                             r"outline|what (are|were) the (main|key) (points|developments|facts)|"
@@ -59,7 +68,7 @@ _RULES: list[tuple[Kind, re.Pattern[str]]] = [
     ("amount", re.compile(r"\bhow much\b|\bwhat (percentage|percent|share|proportion|rate|price|cost|amount|sum|fine|"
                           r"budget|salary|value)\b|\bhow (expensive|costly)\b", re.I)),
     ("number", re.compile(r"\bhow (many|old|long|far|high|tall|large|big|deep|wide|fast)\b|\bwhat (number|age)\b|"
-                          r"\bhow many\b", re.I)),
+                          r"\bhow many\b|\b(what|which) (score|margin|scoreline|tally|total|figure)\b|\bby how much\b", re.I)),
     ("date", re.compile(rf"^\s*when\b|\b(what|which) ({_DATE_NOUNS})s?\b|\bon what (day|date)\b|\bsince when\b|"
                         rf"\bin (what|which) ({_DATE_NOUNS})\b|\bwhen (did|does|do|was|were|is|will|has|had)\b", re.I)),
     ("place", re.compile(rf"^\s*where\b|\b(what|which|in which|in what|from which|to which) ({_PLACE_NOUNS})\b|"
@@ -80,6 +89,42 @@ INSTRUCTION_WORDS = re.compile(
 _COUNT = {"two": 2, "three": 3, "four": 4, "five": 5}
 
 
+_BY_PHRASE = frozenset({"overview", "reason", "amount", "number", "date"})
+_WH = re.compile(r"\b(?:what|which)\s+((?:[\w'-]+\s*){1,4})", re.I)
+_NP_END = re.compile(r"^(?:did|does|do|was|were|is|are|has|have|had|will|would|can|could|should|of|in|on|at|from|to|"
+                     r"for|that|who|whom|where|when|by|with)$", re.I)
+
+
+def _wh_head_kind(question: str) -> tuple[Kind | None, str]:
+    """The kind of the noun "which" or "what" asks for, the last class noun of the words before its
+    verb: "Which Army official" a person, "From which air base" a place, "Which news agency" an
+    organisation; None when it is none of these. Also the words up to that noun ("news agency"): they
+    say what kind of answer is wanted, not what it is about."""
+    m = _WH.search(question)
+    if not m:
+        return None, ""
+    found: Kind | None = None
+    words: list[str] = []
+    phrase = ""
+    for word in m.group(1).split():
+        w = word.lower().strip("?,.!")
+        if _NP_END.match(w):
+            break
+        words.append(w)
+        if re.fullmatch(rf"(?:{_PERSON_NOUNS})s?", w):
+            found = "person"
+        elif re.fullmatch(rf"(?:{_PLACE_NOUNS}|countries|cities|towns|villages|regions|states|bases|places|venue|arena|"
+                          rf"stadium|airbase|prison|hospital|square|river|lake|mountain)s?", w):
+            found = "place"
+        elif re.fullmatch(rf"(?:{_ORG_NOUNS}|clubs?|companies|groups|parties|teams|outlets|brands?|agencies|"
+                          rf"charit(?:y|ies))", w):
+            found = "organisation"
+        else:
+            continue
+        phrase = " ".join(words)
+    return found, phrase
+
+
 @dataclass(frozen=True)
 class Analysis:
     """What a question asks for: the kind of answer, the words that say what it is about, how many points."""
@@ -87,6 +132,7 @@ class Analysis:
     kind: Kind
     focus: str  # the question without the words that only ask (summarize, in three points, ...)
     points: int = 0  # for an overview: the number of points asked for, 0 when not said
+    asks_for: str = ""  # the words that name the kind of answer wanted ("news agency" in "Which news agency ...")
 
     @property
     def factoid(self) -> bool:
@@ -100,11 +146,26 @@ def analyse(question: str) -> Analysis:
     'person'
     >>> analyse("When does the tour end?").kind, analyse("Where was Soleimani killed?").kind
     ('date', 'place')
+    >>> analyse("What was the name of the Berlin sauna club where three men died?").kind
+    'organisation'
+    >>> analyse("Which Army official called off the study?").kind, analyse("From which air base did they fly?").kind
+    ('person', 'place')
     >>> a = analyse("Summarize Russia's reaction in three points.")
     >>> a.kind, a.points, a.focus
     ('overview', 3, "Russia's reaction")
     """
-    kind: Kind = next((k for k, rule in _RULES if rule.search(question)), "other")
+    first = next((k for k, rule in _RULES if rule.search(question)), "other")
+    # After the kinds a phrase decides (summaries, why, how much, when), "which X" asks for an X
+    head, phrase = _wh_head_kind(question)
+    kind: Kind = first if first in _BY_PHRASE else (head or first)
+    named = _NAME_OF.search(question)
+    if named:  # "the name of the Berlin sauna club": a club's name, not a person's
+        noun = named.group(1).split()[-1].lower()  # the head noun: the last word before "where", "who" ...
+        kind = ("person" if re.fullmatch(_PERSON_NOUNS + r"|s?", noun) else
+                "place" if re.fullmatch(_PLACE_NOUNS + r"|(?:city|town|village|countr)(?:y|ies|s)?", noun) else
+                "organisation" if re.fullmatch(_ORG_NOUNS + r"|clubs?|companies|groups|bands?|ships?|teams?|"
+                                               r"newspapers?|firms?|parties|schools?|hotels?|restaurants?|"
+                                               r"operations?|projects?", noun) else kind)
     points = 0
     m = re.search(r"\bin (two|three|four|five|\d) (points|bullets?)\b", question, re.I)
     if m:
@@ -113,4 +174,4 @@ def analyse(question: str) -> Analysis:
     focus = question
     if kind == "overview":
         focus = " ".join(INSTRUCTION_WORDS.sub(" ", question).split()).strip(" .?!,:;") or question
-    return Analysis(kind, focus, max(0, min(points, 8)))
+    return Analysis(kind, focus, max(0, min(points, 8)), phrase if head and kind == head else "")

@@ -110,6 +110,11 @@ def typed_spans(text: str, kind: Kind) -> list[tuple[int, int]]:
     return []
 
 
+def is_role(text: str) -> bool:
+    """True for a person named by a role ("the French leader"), not by name."""
+    return _ROLE.fullmatch(text) is not None
+
+
 def novel_spans(text: str, kind: Kind, question_terms: set[str]) -> list[tuple[int, int]]:
     """`typed_spans` that say something the question does not: not every one of their words is in it."""
     out = []
@@ -134,7 +139,8 @@ def _names(text: str) -> list[tuple[int, int, str]]:
         if trail:
             b = trail.start()
         name = text[a:b]
-        if b <= a or _NOT_NAMES.match(name):
+        bare = re.sub(r"['’]s?$", "", name)  # "Thursday's" is a day
+        if b <= a or _NOT_NAMES.match(bare) or (name.isupper() and " " in name):  # "READ MORE" is a caption
             continue
         if a == 0 or text[:a].rstrip().endswith((".", "!", "?", "“", '"')):
             # a sentence's first word is capitalised anyway: one word there is no name
