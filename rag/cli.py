@@ -12,16 +12,25 @@ import json
 import os
 import sys
 import textwrap
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, TypedDict
 
 from .errors import RagError
 from .process import configure_process
 
+if TYPE_CHECKING:
+    from .index import Index
+    from .settings import Settings
+
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, not argparse's usage block
+    def error(self, message: str) -> NoReturn:  # one line, not argparse's usage block
         self.exit(2, f"rag: error: {message} (see `rag --help`)\n")
+
+
+class _Default(TypedDict, total=False):
+    default: str
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         # Before the subcommand (`rag --index-dir X index`) or after it (`rag index --index-dir X`), with the
         # same meaning. The subcommand's copies set a value only when given (SUPPRESS), so the defaults come
         # from the top level and a value after the subcommand wins over one before it.
-        keep = {} if top else {"default": argparse.SUPPRESS}
+        keep: _Default = {} if top else {"default": argparse.SUPPRESS}
         sp.add_argument("--index-dir", type=Path, help="index folder (default: $RAG_INDEX_DIR, else index/)", **keep)
         sp.add_argument("--json", action="store_true", help="print JSON", **keep)
 
@@ -118,7 +127,7 @@ def _run(args: argparse.Namespace) -> int:
         return _eval(settings, args)
 
     idx = Index(settings)
-    idx.store  # fail early (no index, other model) before reading stdin
+    _ = idx.store  # fail early (no index, other model) before reading stdin
     if args.command == "stats":
         stats = idx.stats()
         if args.json:
@@ -129,7 +138,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
 
     text = args.query if args.command == "search" else args.question
-    one = (lambda q: _search_json(idx, q, args)) if args.command == "search" else (lambda q: _ask_json(idx, q, args))
+    one: Callable[[str], dict[str, Any]] = ((lambda q: _search_json(idx, q, args)) if args.command == "search"
+                                            else (lambda q: _ask_json(idx, q, args)))
     if text == "-":
         failed = 0
         # Bytes, not text: a line that is not UTF-8 gets its own error line instead of ending the run.
@@ -158,7 +168,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _eval(settings, args: argparse.Namespace) -> int:
+def _eval(settings: Settings, args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .index import Index
@@ -166,10 +176,13 @@ def _eval(settings, args: argparse.Namespace) -> int:
 
     cases = load_qa(args.qa)  # bad lines fail before the model loads
     idx = Index(settings)
-    idx.store
+    _ = idx.store  # fail early (no index, other model) before the progress bar
     with tqdm(total=len(cases), desc="evaluating", unit="question", file=sys.stderr, leave=False,
               disable=None) as bar:
-        report = evaluate(idx, cases, k=args.k, on_case=lambda: bar.update(1))
+        def tick() -> None:
+            bar.update(1)
+
+        report = evaluate(idx, cases, k=args.k, on_case=tick)
     if args.json:
         _print_json(report.to_dict())
     else:
@@ -177,21 +190,21 @@ def _eval(settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _search_json(idx, query: str, args: argparse.Namespace) -> dict:
+def _search_json(idx: Index, query: str, args: argparse.Namespace) -> dict[str, Any]:
     from .types import search_result
 
     return search_result(query, idx.search(query, args.k, sources=args.source, doc_ids=args.doc))
 
 
-def _ask_json(idx, question: str, args: argparse.Namespace) -> dict:
+def _ask_json(idx: Index, question: str, args: argparse.Namespace) -> dict[str, Any]:
     return idx.ask(question, args.k, sources=args.source, doc_ids=args.doc).to_dict()
 
 
-def _print_json(obj: dict, indent: int | None = 2) -> None:
+def _print_json(obj: dict[str, Any], indent: int | None = 2) -> None:
     print(json.dumps(obj, ensure_ascii=False, indent=indent))
 
 
-def _print_passages(result: dict) -> None:
+def _print_passages(result: dict[str, Any]) -> None:
     if not result["passages"]:
         print("no matching passages")
     for p in result["passages"]:
@@ -199,7 +212,7 @@ def _print_passages(result: dict) -> None:
         print(textwrap.indent(textwrap.fill(p["text"], 96), "   "))
 
 
-def _print_answer(result: dict) -> None:
+def _print_answer(result: dict[str, Any]) -> None:
     print(textwrap.fill(result["answer"], 100))
     if result["notice"]:
         print(f"\n({result['notice']})")

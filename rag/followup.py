@@ -13,12 +13,16 @@ turn that has any are appended in brackets, so retrieval finds the same people a
 from __future__ import annotations
 
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from .errors import LLMError, RagError
 from .llm import reply
 from .question import clean_query
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionMessageParam
 
 TURNS = 3  # how many earlier exchanges the rewrite sees
 TURN_CHARS = 600  # each side of an exchange is cut to this many characters
@@ -70,8 +74,9 @@ def _turns(history: Sequence[Any]) -> list[tuple[str, str]]:
 
 def _llm_rewrite(question: str, turns: list[tuple[str, str]], settings: Settings) -> str:
     chat = "\n".join(f"User: {u[:TURN_CHARS]}\nAssistant: {_MARKS.sub('', a)[:TURN_CHARS]}" for u, a in turns)
-    messages = [{"role": "system", "content": REWRITE},
-                {"role": "user", "content": f"Conversation:\n{chat}\n\nFollow-up question: {question}\n\nStandalone question:"}]
+    messages: list[ChatCompletionMessageParam] = [
+        {"role": "system", "content": REWRITE},
+        {"role": "user", "content": f"Conversation:\n{chat}\n\nFollow-up question: {question}\n\nStandalone question:"}]
     text = "".join(reply(messages, settings, stream=False, max_tokens=96))
     line = next((x for x in text.splitlines() if x.strip()), "")
     line = re.sub(r"^\s*(standalone question|question)\s*:\s*", "", line, flags=re.IGNORECASE).strip(" \"'“”")

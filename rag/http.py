@@ -13,14 +13,16 @@ import base64
 import binascii
 import json
 import secrets
-from typing import Literal
+from collections.abc import Callable, Coroutine
+from typing import Any, Literal, NoReturn
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 from starlette.routing import Mount
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from pydantic import BaseModel, ConfigDict, Field
 
 from .index import Index
@@ -92,16 +94,16 @@ def build_api(index: Index, settings: Settings) -> FastAPI:
         return JSONResponse({"error": error, "detail": _json_safe(errors)}, status_code=422)
 
     @api.post("/api/ask", summary="A cited answer (the JSON of `rag ask --json`)")
-    def ask(req: AskRequest) -> dict:
+    def ask(req: AskRequest) -> dict[str, Any]:
         return index.ask(req.question, req.k, sources=req.sources, doc_ids=req.doc_ids, mode=req.mode,
                          history=[m.model_dump() for m in req.history]).to_dict()
 
     @api.post("/api/search", summary="The best passages (the JSON of `rag search --json`)")
-    def search(req: SearchRequest) -> dict:
+    def search(req: SearchRequest) -> dict[str, Any]:
         return search_result(req.query, index.search(req.query, req.k, sources=req.sources, doc_ids=req.doc_ids))
 
     @api.get("/api/health", summary="Is the index open, and what does it hold")
-    def health() -> dict:
+    def health() -> dict[str, Any]:
         return {"status": "ok", **index.stats().to_dict()}
 
     if settings.auth:
@@ -117,8 +119,9 @@ def build_app(index: Index, settings: Settings) -> FastAPI:
     from .ui import CSS, build_ui, gradio_upload_folder
 
     api = build_api(index, settings)
-    app = gr.mount_gradio_app(api, build_ui(index, settings), path="/", css=CSS, footer_links=["api"],
-                              max_file_size=settings.max_file_bytes, ssr_mode=False, run_history=False)
+    # mount_gradio_app is typed, but gradio's @document decorator hides its signature from mypy (Any)
+    app: FastAPI = gr.mount_gradio_app(api, build_ui(index, settings), path="/", css=CSS, footer_links=["api"],
+                                       max_file_size=settings.max_file_bytes, ssr_mode=False, run_history=False)
     # Gradio checks that event inputs name uploaded files only in apps started with launch(), not in a
     # mounted one like this: the check is ours, in front of every Gradio route (inside the basic auth).
     gradio_app = next(r.app for r in app.routes if isinstance(r, Mount) and isinstance(r.app, gr.routes.App))
@@ -130,28 +133,28 @@ def build_app(index: Index, settings: Settings) -> FastAPI:
 class _StrictJSONRequest(Request):
     """A request whose JSON body may not hold NaN or Infinity: they are not JSON, and no reply can echo them."""
 
-    async def json(self):
+    async def json(self) -> Any:  # what json.loads gives, as Request.json says
         if not hasattr(self, "_json"):
             body = (await self.body()).decode("utf-8", errors="surrogateescape")
             self._json = json.loads(body, parse_constant=lambda name: _not_json(name, body))
         return self._json
 
 
-def _not_json(name: str, doc: str):
+def _not_json(name: str, doc: str) -> NoReturn:
     raise json.JSONDecodeError(f"{name} is not a JSON number; numbers must be finite", doc, doc.find(name))
 
 
 class _StrictJSONRoute(APIRoute):
-    def get_route_handler(self):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
-        async def strict(request: Request):
+        async def strict(request: Request) -> Response:
             return await handler(_StrictJSONRequest(request.scope, request.receive))
 
         return strict
 
 
-def _json_safe(value):
+def _json_safe(value: object) -> object:
     """`value` as JSON can carry it: objects as their str, NaN and Infinity as the strings "NaN", "Infinity"."""
     return json.loads(json.dumps(value, default=str), parse_constant=str)
 
@@ -165,12 +168,12 @@ class ClientFileGuard:
     sees it: no server file is read, copied or indexed on a client's say-so.
     """
 
-    def __init__(self, app, *, upload_folder: str, events: frozenset[int]) -> None:
+    def __init__(self, app: ASGIApp, *, upload_folder: str, events: frozenset[int]) -> None:
         self.app = app
         self.upload_folder = upload_folder
         self.events = events  # the page's event ids: Gradio fails with a 500 on any other fn_index
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         content_type = dict(scope.get("headers") or []).get(b"content-type", b"").lower()
         # Multipart bodies are the files themselves, which Gradio's upload route stores in its folder
         # under its own size limit: they name no path.
@@ -200,7 +203,7 @@ class ClientFileGuard:
             return
         sent = False
 
-        async def replay():
+        async def replay() -> Message:
             nonlocal sent
             if sent:
                 return await receive()
@@ -233,7 +236,7 @@ class ClientFileGuard:
         return None
 
 
-async def _json_reply(send, status: int, error: str) -> None:
+async def _json_reply(send: Send, status: int, error: str) -> None:
     body = json.dumps({"error": error}).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
@@ -243,11 +246,11 @@ async def _json_reply(send, status: int, error: str) -> None:
 class BasicAuth:
     """ASGI middleware: HTTP basic auth on every request and websocket (the Gradio app's included)."""
 
-    def __init__(self, app, *, user: str, password: str) -> None:
+    def __init__(self, app: ASGIApp, *, user: str, password: str) -> None:
         self.app = app
         self.expected = f"{user}:{password}".encode()
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket") or self._ok(scope):
             await self.app(scope, receive, send)
             return
@@ -260,7 +263,7 @@ class BasicAuth:
             (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 
-    def _ok(self, scope) -> bool:
+    def _ok(self, scope: Scope) -> bool:
         header = dict(scope.get("headers") or []).get(b"authorization", b"")
         scheme, _, token = header.partition(b" ")
         if scheme.lower() != b"basic":

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from .answer import NOT_FOUND, extractive_answer
 from .evidence import SentenceCache
@@ -51,7 +52,7 @@ class Index:
     @classmethod
     def open(cls, settings: Settings | None = None, *, embedder: Embedder | None = None,
              build_from: Sequence[Path] = (), warm: bool = False, log: Callable[[str], None] | None = None,
-             on_skip: Callable[[Skipped], None] | None = None) -> "Index":
+             on_skip: Callable[[Skipped], None] | None = None) -> Index:
         """Open the index in `settings.index_dir`: build it from `build_from` when there is none yet,
         upgrade it in place (nothing embedded again) when an older version wrote it.
 
@@ -62,7 +63,7 @@ class Index:
         idx = cls(settings, embedder=embedder)
         say = log or (lambda _msg: None)
         try:
-            idx.store
+            _ = idx.store  # opening the store is the check: it raises when there is no index yet
         except IndexNotFoundError:
             if not build_from:
                 raise
@@ -108,7 +109,7 @@ class Index:
             self.embedder.prepare_queries()
         return report
 
-    def add_files(self, files: Sequence[tuple[str, Path]], *, received_in: str | Path | None = None,
+    def add_files(self, files: Sequence[tuple[str, str | Path]], *, received_in: str | Path | None = None,
                   on_skip: Callable[[Skipped], None] | None = None) -> IndexReport:
         """Copy uploaded files, given as (name, path), into the index's uploads folder and index them.
 

@@ -26,8 +26,9 @@ import queue
 import re
 import threading
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 
@@ -40,6 +41,14 @@ from .settings import Settings
 from .store import Store
 from .terms import terms
 from .types import Answer, Citation, Passage, Sentence
+
+if TYPE_CHECKING:
+    import tiktoken
+    from openai import Stream
+    from openai.types.chat import ChatCompletionChunk, ChatCompletionMessageParam
+
+# What the request's thread hands the caller: a piece of the reply, the end of it, or the fault that ended it.
+_Event = tuple[Literal["text"], str] | tuple[Literal["end"], None] | tuple[Literal["error"], Exception]
 
 NOT_IN_ARTICLES = "Not in the articles."
 ANSWER_TOKENS = 512  # the longest reply asked for; answers are a few sentences
@@ -58,7 +67,7 @@ _FENCE = re.compile(r"<(/?)(passages?)\b", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Prompt:
-    messages: list[dict[str, str]]
+    messages: list[ChatCompletionMessageParam]
     passages: tuple[Passage, ...]  # the passages in the prompt; the model's [n] is passages[n-1]
 
 
@@ -80,7 +89,8 @@ def build_prompt(question: str, passages: Sequence[Passage], settings: Settings)
         budget -= cost
         used.append(p)
         blocks.append(block)
-    messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": _user_message(question, blocks)}]
+    messages: list[ChatCompletionMessageParam] = [
+        {"role": "system", "content": SYSTEM}, {"role": "user", "content": _user_message(question, blocks)}]
     return Prompt(messages, tuple(used))
 
 
@@ -101,7 +111,7 @@ def _block(n: int, p: Passage) -> str:
     return f'<passage n="{n}">\n{meta}\n{body}\n</passage>\n'
 
 
-def _trim(p: Passage, budget: int, enc) -> Passage:
+def _trim(p: Passage, budget: int, enc: tiktoken.Encoding) -> Passage:
     spans = sentence_spans(p.text)
     end = spans[0][1]
     for _, b in spans[1:]:
@@ -111,7 +121,7 @@ def _trim(p: Passage, budget: int, enc) -> Passage:
     return dataclasses.replace(p, text=p.text[:end], end=p.start + end)
 
 
-def reply(messages: list[dict[str, str]], settings: Settings, *, stream: bool,
+def reply(messages: Sequence[ChatCompletionMessageParam], settings: Settings, *, stream: bool,
           max_tokens: int = ANSWER_TOKENS) -> Iterator[str]:
     """The model's reply in pieces as the server sends them (one piece unless `stream`).
 
@@ -120,7 +130,7 @@ def reply(messages: list[dict[str, str]], settings: Settings, *, stream: bool,
     import openai  # here, not in the worker: a first import can take a good part of the timeout
 
     # The request runs in a thread so that a server trickling tokens cannot hold us past the deadline.
-    out: queue.Queue = queue.Queue()
+    out: queue.Queue[_Event] = queue.Queue()
     stop = threading.Event()
 
     def work() -> None:
@@ -132,9 +142,11 @@ def reply(messages: list[dict[str, str]], settings: Settings, *, stream: bool,
             if not stream:
                 out.put(("text", _content(resp)))
             else:
+                # with stream=True the client gives a Stream; the overloads can't tell from a bool
+                events = cast("Stream[ChatCompletionChunk]", resp)
                 chunks = 0
                 try:
-                    for chunk in resp:
+                    for chunk in events:
                         if stop.is_set():
                             break
                         chunks += 1
@@ -142,7 +154,7 @@ def reply(messages: list[dict[str, str]], settings: Settings, *, stream: bool,
                         if piece:
                             out.put(("text", piece))
                 finally:
-                    resp.close()
+                    events.close()
                 if not chunks and not stop.is_set():  # e.g. a plain body where events were asked for
                     raise ValueError("no chat completion chunks in the stream")
             out.put(("end", None))
@@ -157,14 +169,14 @@ def reply(messages: list[dict[str, str]], settings: Settings, *, stream: bool,
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise queue.Empty
-                kind, value = out.get(timeout=left)
+                event = out.get(timeout=left)
             except queue.Empty:
                 raise LLMError(f"the server at {settings.llm_base_url} did not answer within {settings.llm_timeout:g} s") from None
-            if kind == "end":
+            if event[0] == "end":
                 return
-            if kind == "error":
-                raise LLMError(_reason(value, settings)) from None
-            yield value
+            if event[0] == "error":
+                raise LLMError(_reason(event[1], settings)) from None
+            yield event[1]
     finally:
         stop.set()
 

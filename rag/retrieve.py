@@ -14,20 +14,36 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from .embed import Embedder
 from .rerank import Reranker, rerank
 from .settings import Settings, check_k
 from .store import Store
 from .terms import terms
-from .types import Hits, Passage
+from .types import ChunkRow, Hits, Passage
 
 
 MAX_DEPTH = 800  # candidates each retriever may bring when near-copies fill the first ones
 FETCH = 32  # chunk rows read at a time while folding
 NEAR_COPY_SHARE = 0.5  # share of five-word runs two passages hold in common to be copies of one another
+
+
+class _Folded(NamedTuple):
+    """What `_fused_and_folded` found; vectors and scores are indexed by position in `cand`."""
+
+    cand: list[int]  # chunk ids
+    vecs: npt.NDArray[np.float32]  # (c, dim)
+    fused: npt.NDArray[np.floating[Any]]  # (c,)
+    dense: npt.NDArray[np.floating[Any]]  # (c,)
+    lexical: npt.NDArray[np.float32]  # (c,)
+    chosen: list[int]  # positions of the passages kept, best first
+    copies: dict[int, list[str]]  # chosen position -> the sources of the near-copies folded into it
+    rows: dict[int, ChunkRow]  # chunk id -> row, for the candidates read
+    full: bool  # a retriever gave all `n` it was asked for: there may be more
 
 
 def search(
@@ -82,7 +98,7 @@ def search(
 
 
 def _fused_and_folded(store: Store, qvec: np.ndarray, qterms: list[str], n: int, allowed: np.ndarray | None,
-                      settings: Settings, want: int):
+                      settings: Settings, want: int) -> _Folded | None:
     """Candidates from both retrievers (`n` each), fused, and the best `want` of them once near-copies
     are folded; None when there is no candidate. `full` says a retriever had more to give."""
     d_ids, _ = store.dense_search(qvec, n, allowed)
@@ -100,7 +116,7 @@ def _fused_and_folded(store: Store, qvec: np.ndarray, qterms: list[str], n: int,
     fused = settings.dense_weight * _minmax(dense) + (1 - settings.dense_weight) * _minmax(lexical)
     order = [int(j) for j in np.argsort(-fused, kind="stable")]
 
-    rows: dict = {}
+    rows: dict[int, ChunkRow] = {}
     shingles: dict[int, set[int]] = {}
     chosen: list[int] = []
     copies: dict[int, list[str]] = {}  # chosen j -> the sources of the near-copies folded into it
@@ -122,7 +138,7 @@ def _fused_and_folded(store: Store, qvec: np.ndarray, qterms: list[str], n: int,
         if len(chosen) == want:
             break
     full = len(d_ids) == n or len(lex) == n
-    return cand, vecs, fused, dense, lexical, chosen, copies, rows, full
+    return _Folded(cand, vecs, fused, dense, lexical, chosen, copies, rows, full)
 
 
 def _shingles(text: str, n: int = 5) -> set[int]:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
+from gradio.events import api as gr_api  # gr.api, which gradio's __init__ leaves out of __all__
 
 from .index import Index
 from .errors import RagError
@@ -46,7 +47,7 @@ mark.rag-hl { background: #ffe58a; color: #111; padding: 0 2px; border-radius: 3
 def build_ui(index: Index, settings: Settings) -> gr.Blocks:
     """The chat app's Blocks, with the fixed API endpoints `/ask` and `/search`."""
 
-    def chat(message: str, history: list[dict], k: float, mode: str, sources: list[str] | None) -> Iterator[tuple[str, str]]:
+    def chat(message: str, history: list[dict[str, Any]], k: float, mode: str, sources: list[str] | None) -> Iterator[tuple[str, str]]:
         try:
             for answer in index.ask_stream(message, int(k), sources=sources or (), mode=mode,
                                            history=history or ()):
@@ -67,14 +68,14 @@ def build_ui(index: Index, settings: Settings) -> gr.Blocks:
             return f"⚠️ Nothing was added: {literal(str(e))}", gr.update(), None
         return upload_status(report), gr.update(choices=_source_choices(index)), None
 
-    def ask(question: str) -> dict:
+    def ask(question: str) -> dict[str, Any]:
         """A cited answer to the question: the JSON object of `rag ask --json`."""
         try:
             return index.ask(question).to_dict()
         except RagError as e:
             raise gr.Error(str(e)) from None
 
-    def search(query: str, k: int = settings.k) -> dict:
+    def search(query: str, k: int = settings.k) -> dict[str, Any]:
         """The best k passages for the query: the JSON object of `rag search --json`."""
         try:
             return search_result(query, index.search(query, int(k)))
@@ -83,7 +84,8 @@ def build_ui(index: Index, settings: Settings) -> gr.Blocks:
 
     upload_folder = gradio_upload_folder()
     panel = gr.HTML(EMPTY_PANEL, elem_id="rag-sources", render=False)
-    with gr.Blocks(title="rag: cited answers from news articles") as demo:
+    demo = gr.Blocks(title="rag: cited answers from news articles")
+    with demo:
         gr.Markdown("## Ask the articles\nAnswers quote the indexed news articles; every `[n]` points at "
                     "the passage on the right, with the cited sentence highlighted.")
         with gr.Row():
@@ -107,15 +109,15 @@ def build_ui(index: Index, settings: Settings) -> gr.Blocks:
                 )
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
-                panel.render()
+                panel.render()  # type: ignore[no-untyped-call]  # gradio's Component.render has no annotations
                 with gr.Accordion("Add articles", open=False):
                     files = gr.File(label=".txt, .md, .html or .jsonl", file_count="multiple", type="filepath",
                                     file_types=[".txt", ".md", ".html", ".jsonl"], elem_id="rag-upload")
                     status = gr.Markdown(elem_id="rag-upload-status")
         files.upload(upload, files, [status, source_filter, files], api_visibility="private", preprocess=False)
         demo.load(lambda: gr.update(choices=_source_choices(index)), None, source_filter, api_visibility="private")
-        gr.api(ask, api_name="ask")
-        gr.api(search, api_name="search")
+        gr_api(ask, api_name="ask")
+        gr_api(search, api_name="search")
     return demo
 
 
@@ -162,7 +164,9 @@ def render_sources(answer: Answer) -> str:
 
 
 def _citation_html(c: Citation, short: ShortAnswer | None = None) -> str:
-    e = lambda s: html.escape(s, quote=True)  # noqa: E731
+    def e(s: str) -> str:
+        return html.escape(s, quote=True)
+
     # exact by construction: c.text == c.passage[c.start - c.passage_start : c.end - c.passage_start]
     start, end = c.start - c.passage_start, c.end - c.passage_start
     sentence = e(c.text)

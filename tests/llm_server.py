@@ -11,16 +11,16 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Union
 
 
 @dataclass
 class Reply:
     """A normal completion; `text` may be computed from the request. `pause` is seconds between streamed pieces."""
 
-    text: Union[str, Callable[[dict], str]]
+    text: str | Callable[[dict], str]
     pause: float = 0.0
 
 
@@ -108,7 +108,7 @@ class ScriptedLLM:
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self._thread.start()
 
-    def push(self, *steps) -> "ScriptedLLM":
+    def push(self, *steps) -> ScriptedLLM:
         with self._lock:
             self.requests.clear()
             self.auth.clear()

@@ -1,7 +1,5 @@
 """Boilerplate removal, on the seed articles (what a person sees in the files) and on general rules."""
 
-from pathlib import Path
-
 from rag.clean import clean
 from rag.ingest import read_articles
 

@@ -21,7 +21,6 @@ from rag.build import article_hash
 from rag.ingest import read_articles
 from rag.lexical import ABSENT
 from rag.store import Store
-from rag.writer import Writer
 from rag.types import Article
 
 from conftest import CORPUS, ROOT

@@ -1,12 +1,11 @@
 """The index on disk: incremental updates, manifest checks, one writer at a time, FAISS vs numpy."""
 
 import json
-import shutil
 
 import numpy as np
 import pytest
 
-from rag import IndexBusyError, IndexMismatchError, IndexNotFoundError, Settings, SourceError
+from rag import IndexBusyError, IndexMismatchError, IndexNotFoundError, SourceError
 from rag.store import Store
 from rag.writer import Writer
 
