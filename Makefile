@@ -1,4 +1,4 @@
-# The two commands: `make run` (the app on the bundled corpus) and `make test`. Each sets up what it needs.
+# The two commands: `make run` (the app on the bundled corpus) and `make test` (lint, types, tests). Each sets up what it needs.
 # `make run PORT=8000` serves on another port; ARGS passes anything else to app.py (`make run ARGS="--host 0.0.0.0"`),
 # or to pytest for `make test` (`make test ARGS="-k cli"`).
 SHELL := /bin/bash
@@ -35,7 +35,10 @@ run: install
 browser:
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || echo "warning: chromium not installed; browser tests will be skipped"
 
+# Lint (ruff) and types (mypy strict on rag/, as pyproject.toml says) first: either failing fails the target.
 test: install browser
+	$(PY) -m ruff check rag tests app.py benchmarks
+	$(PY) -m mypy
 	$(PY) -m pytest -q $(ARGS)
 
 clean:
