@@ -77,7 +77,7 @@ _DATE = re.compile(r"\d|\b(monday|tuesday|wednesday|thursday|friday|saturday|sun
 def missing_names(question: str, store: Store) -> list[str]:
     """Names and numbers in the question that no indexed passage contains."""
     words = re.findall(r"\d+(?:[.,]\d+)+|[\w’'.-]+", question)  # "1,000" is one number, as in `terms`
-    wanted = {}
+    wanted: dict[str, str] = {}
     for i, w in enumerate(words):
         w = _POSSESSIVE.sub("", w).strip(".’'-")  # "Portmoor's" names Portmoor
         if not w:

@@ -78,23 +78,22 @@ def sentence_scores(qvec: np.ndarray, qterms: list[str], sents: list[Sentence], 
     Terms in `context` (the names a question is about) count as held by every sentence whose passage
     holds them: "Its 42 musicians" is about the orchestra its passage names, and a sentence that only
     repeats the name gains nothing over it for that."""
-    held = None
+    held: list[set[str]] | None = None
     if context:
-        by_chunk = {s.passage.chunk_id: context & set(terms(s.passage.text)) for s in sents}
+        by_chunk = {s.passage.chunk_id: set(context) & set(terms(s.passage.text)) for s in sents}
         held = [by_chunk[s.passage.chunk_id] for s in sents]
-    return 0.65 * (vecs @ qvec) + 0.35 * _coverage(qterms, [s.text for s in sents], store, held)
+    scores: np.ndarray = 0.65 * (vecs @ qvec) + 0.35 * _coverage(qterms, [s.text for s in sents], store, held)
+    return scores
 
 
 def sentence_vectors(sents: list[Sentence], store: Store, embedder: Embedder, cache: SentenceCache) -> np.ndarray:
     """(n, dim): the vectors stored at index time (no model call); only sentences without one
     (an older index, a sentence past the model's limit) are embedded now."""
     stored = store.sentence_vectors(list({s.passage.chunk_id for s in sents}))
-    out = [stored.get(s.passage.chunk_id, {}).get(s.start - s.passage.start) for s in sents]
-    todo = [i for i, v in enumerate(out) if v is None]
-    if todo:
-        for i, v in zip(todo, cache.encode(embedder, [sents[i].text for i in todo])):
-            out[i] = v
-    return np.stack(out)
+    found = [stored.get(s.passage.chunk_id, {}).get(s.start - s.passage.start) for s in sents]
+    todo = [i for i, v in enumerate(found) if v is None]
+    fresh = dict(zip(todo, cache.encode(embedder, [sents[i].text for i in todo]))) if todo else {}
+    return np.stack([v if v is not None else fresh[i] for i, v in enumerate(found)])
 
 
 def unseen_share(qterms: list[str], store: Store) -> float:

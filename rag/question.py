@@ -154,7 +154,7 @@ def analyse(question: str) -> Analysis:
     >>> a.kind, a.points, a.focus
     ('overview', 3, "Russia's reaction")
     """
-    first = next((k for k, rule in _RULES if rule.search(question)), "other")
+    first: Kind = next((k for k, rule in _RULES if rule.search(question)), "other")
     # After the kinds a phrase decides (summaries, why, how much, when), "which X" asks for an X
     head, phrase = _wh_head_kind(question)
     kind: Kind = first if first in _BY_PHRASE else (head or first)
