@@ -23,7 +23,7 @@ from .layout import connect, faiss_path, id_list, lex_path, live_db
 from .lexical import Lexicon
 from .manifest import FORMAT_VERSION, check_model
 from .migrations import refuse_format
-from .types import ChunkRow, Document, Removal
+from .types import Article, ChunkRow, Removal
 
 
 class Store:
@@ -170,16 +170,16 @@ class Store:
         rows = self._rows("SELECT doc_id, title, source, url, date FROM documents ORDER BY doc_id LIMIT ?", [limit])
         return [dict(zip(("doc_id", "title", "source", "url", "date"), r)) for r in rows]
 
-    def document(self, doc_id: str) -> Document | None:
-        """The indexed article `doc_id`, or None."""
+    def document(self, doc_id: str) -> Article | None:
+        """The indexed article `doc_id`, as ingest made it, or None."""
         rows = self._rows(
             "SELECT doc_id, title, source, url, date, origin, text, removed FROM documents WHERE doc_id=?", [doc_id]
         )
         if not rows:
             return None
         doc_id, title, source, url, date, origin, text, removed = rows[0]
-        return Document(doc_id, title, source, url, date, origin, text,
-                        removed=tuple(Removal(rule, dropped) for rule, dropped in json.loads(removed)))
+        return Article(doc_id, title, text, source=source, url=url, date=date, origin=origin,
+                       removed=tuple(Removal(rule, dropped) for rule, dropped in json.loads(removed)))
 
     def close(self) -> None:
         with self._lock:

@@ -31,20 +31,6 @@ class Article:
 
 
 @dataclass(frozen=True)
-class Document:
-    """An indexed article as the index holds it; `text` is the cleaned text every offset points into."""
-
-    doc_id: str
-    title: str
-    source: str
-    url: str
-    date: str
-    origin: str
-    text: str
-    removed: tuple[Removal, ...] = ()
-
-
-@dataclass(frozen=True)
 class IndexStats:
     """What an index holds and what it runs on (`rag stats --json`, `/api/health`)."""
 

@@ -150,6 +150,13 @@ def test_sources_panel_escapes_article_text():
     assert "don't answer" in render_sources(Answer("q", NOT_FOUND, "extractive", False))
 
 
+def _browser(playwright, tmp_path):
+    """Debian's Chromium, headless, in a fresh profile under the test's folder."""
+    return playwright.chromium.launch_persistent_context(tempfile.mkdtemp(dir=tmp_path), executable_path=CHROMIUM,
+                                                         args=CHROMIUM_ARGS, headless=True,
+                                                         viewport={"width": 1400, "height": 900})
+
+
 def _chromium_or_skip() -> None:
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
@@ -168,9 +175,7 @@ def test_browser_asks_sees_highlight_and_uploads(server, tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{not json\n")
     with sync_playwright() as p:
-        ctx = p.chromium.launch_persistent_context(tempfile.mkdtemp(dir=tmp_path), executable_path=CHROMIUM,
-                                                   args=CHROMIUM_ARGS, headless=True,
-                                                   viewport={"width": 1400, "height": 900})
+        ctx = _browser(p, tmp_path)
         try:
             page = ctx.new_page()
             dialogs = []
@@ -257,9 +262,7 @@ def test_browser_shows_article_markup_as_text(server, tmp_path):
         "The Hurtigruten ferry sailed from Bergen at noon.", "A second record with the same id.")) + "\n")
     try:
         with sync_playwright() as p:
-            ctx = p.chromium.launch_persistent_context(tempfile.mkdtemp(dir=tmp_path), executable_path=CHROMIUM,
-                                                       args=CHROMIUM_ARGS, headless=True,
-                                                       viewport={"width": 1400, "height": 900})
+            ctx = _browser(p, tmp_path)
             try:
                 page = ctx.new_page()
                 page.goto(server.url + "/", timeout=60_000)
