@@ -33,6 +33,9 @@ Reply with the rewritten question only, on one line. Do not answer it. If it alr
 
 _LEANS = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|its|that|this|those|these|there|then|next|"
                     r"else|more|again|also|same|former|latter)\b", re.IGNORECASE)
+# A rewrite must still be a question: it ends with "?" or opens as one does.
+_A_QUESTION = re.compile(r"\?\s*$|^(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|did|does|do|has|have|"
+                         r"had|can|could|will|would|should|summari[sz]e|describe|list|name|tell)\b", re.IGNORECASE)
 _MARKS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 
 
@@ -80,6 +83,8 @@ def _llm_rewrite(question: str, turns: list[tuple[str, str]], settings: Settings
     text = "".join(reply(messages, settings, stream=False, max_tokens=96))
     line = next((x for x in text.splitlines() if x.strip()), "")
     line = re.sub(r"^\s*(standalone question|question)\s*:\s*", "", line, flags=re.IGNORECASE).strip(" \"'“”")
+    if not _A_QUESTION.search(line):  # a statement ("Putin and Macron agreed on ..."): not a rewrite
+        return question
     try:
         return clean_query(line, max_chars=settings.max_question_chars)
     except RagError:  # an empty or overlong rewrite: the question as asked is the better bet

@@ -188,6 +188,8 @@ class Answer:
     evidence: float = field(default=0.0, compare=False)
     # Factoid questions: the exact span that answers, inside the first citation; None when not confident.
     short_answer: ShortAnswer | None = None
+    # A piece of an answer still being written (LLM streaming): not yet checked against the passages.
+    provisional: bool = field(default=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

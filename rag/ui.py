@@ -128,6 +128,8 @@ def format_answer(answer: Answer) -> str:
         text = f"**{literal(answer.short_answer.text)}** \\[{answer.short_answer.citation}\\]\n\n{text}"
     if answer.notice:
         text += f"\n\n*{literal(answer.notice)}*"
+    if answer.provisional:
+        text += "\n\n*Writing… not yet checked against the articles.*"
     return text
 
 

@@ -22,6 +22,7 @@ class Reply:
 
     text: str | Callable[[dict], str]
     pause: float = 0.0
+    cut_after: int | None = None  # streamed pieces sent before the connection is cut (a killed server)
 
 
 @dataclass
@@ -83,10 +84,16 @@ class ScriptedLLM:
                 self.end_headers()
                 try:
                     pieces = [{"role": "assistant", "content": ""}] + [{"content": p} for p in re.findall(r"\S+\s*", text)]
-                    for piece in pieces:
+                    for i, piece in enumerate(pieces):
+                        if step.cut_after is not None and i == step.cut_after:
+                            self.connection.shutdown(2)  # mid-stream, as a killed server leaves it
+                            return
                         self.wfile.write(f"data: {json.dumps(_chunk(piece))}\n\n".encode())
                         self.wfile.flush()
                         time.sleep(step.pause)
+                    end = _chunk({})
+                    end["choices"][0]["finish_reason"] = "stop"  # as real servers end a reply
+                    self.wfile.write(f"data: {json.dumps(end)}\n\n".encode())
                     self.wfile.write(b"data: [DONE]\n\n")
                 except (BrokenPipeError, ConnectionResetError):  # the client gave up: fine
                     pass

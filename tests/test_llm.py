@@ -205,3 +205,59 @@ def test_cli_flags_configure_the_llm(seed_index, server):
     out = json.loads(r.stdout)
     assert out["mode"] == "llm" and out["citations"] and out["uncited"] == []
     assert server.requests[0]["model"] == "m1" and server.auth == ["Bearer k1"]
+
+
+def test_a_reply_without_markers_is_attributed_to_the_sentences_that_support_it(llm_index, server):
+    """Small models rarely write [n]: a supported sentence gets the passage sentence behind it; an
+    invented one stays uncited, never shown as fact."""
+    server.push(Reply("According to the Kremlin, the phone call was initiated by the French leader. "
+                      "Putin and Macron agreed on a new economic plan for the moon."))
+    a = llm_index.ask(CALL)
+    assert a.mode == "llm" and a.grounded, a.notice
+    check_citations(llm_index, a)
+    assert "initiated by the French leader" in a.citations[0].text
+    assert a.uncited == ("Putin and Macron agreed on a new economic plan for the moon.",)
+
+
+def test_a_reply_the_passages_dont_support_falls_back(llm_index, server):
+    server.push(Reply("The moon is made of green cheese, the committee said."))
+    a = llm_index.ask(CALL)
+    assert a.mode == "extractive" and "support none of it" in a.notice
+
+
+@pytest.mark.parametrize("text", ["The passages do not mention who initiated the call.",
+                                  "I cannot find this information in the provided articles.",
+                                  "This is not stated in the passages."])
+def test_a_model_declining_in_its_own_words_is_an_honest_not_found(llm_index, server, text):
+    server.push(Reply(text))
+    a = llm_index.ask(CALL)
+    assert a.mode == "llm" and not a.grounded and a.citations == () and a.notice.startswith("The language model found no")
+
+
+def test_a_looping_reply_is_cut_and_the_request_asks_for_a_short_answer(llm_index, server):
+    loop = "Macron called Putin [1]. " + "The call was important. " * 40
+    server.push(Reply(cite_passage_with("initiated", " " + loop)))
+    streamed = list(llm_index.ask_stream(CALL))
+    a = streamed[-1]
+    assert a.mode == "llm" and "repeating itself" in a.notice
+    assert a.answer.count("The call was important.") == 1
+    body = server.requests[-1]
+    assert body["max_tokens"] <= 200 and body["stop"]
+    assert all(x.provisional for x in streamed[:-1]) and not a.provisional
+
+
+def test_a_server_dying_mid_answer_is_reported_as_that(llm_index, server):
+    server.push(Reply("The call was initiated by the French side, " + "and then " * 30 + "[1].", cut_after=6))
+    streamed = list(llm_index.ask_stream(CALL))
+    assert streamed[0].provisional and streamed[0].mode == "llm"
+    last = streamed[-1]
+    assert last.mode == "extractive" and "stopped mid-answer" in last.notice, last.notice
+    assert "could not be reached" not in last.notice
+
+
+def test_a_follow_up_rewrite_that_is_no_question_is_not_used(llm_index, server):
+    follow = "Who initiated that phone call?"
+    server.push(Reply("Putin and Macron agreed on a new economic plan."), Reply(cite_passage_with("initiated")))
+    a = llm_index.ask(follow, history=[("Did Putin talk to Macron?", "Yes, by phone [1].")])
+    assert a.question == follow and len(server.requests) == 2, server.requests
+    assert follow in server.requests[1]["messages"][-1]["content"]
