@@ -193,14 +193,16 @@ def reply(messages: Sequence[ChatCompletionMessageParam], settings: Settings, *,
             except queue.Empty:
                 late = f"the server at {settings.llm_base_url} did not answer within {settings.llm_timeout:g} s"
                 if received:
-                    late = f"the server stopped mid-answer, after {received:,} characters ({late})"
+                    late = (f"the server stopped mid-answer, after {received:,} characters: nothing more came "
+                            f"within {settings.llm_timeout:g} s")
                 raise LLMError(late) from None
             if event[0] == "end":
                 return
             if event[0] == "error":
                 why = _reason(event[1], settings)
-                if received:  # the answer had begun: it was cut off, not refused
-                    why = f"the server stopped mid-answer, after {received:,} characters ({why})"
+                if received:  # the answer had begun: it was cut off, not refused, and the server was reached
+                    broke = "the connection broke" if _connection_lost(event[1]) else why
+                    why = f"the server stopped mid-answer, after {received:,} characters: {broke}"
                 raise LLMError(why) from None
             received += len(event[1])
             yield event[1]
@@ -216,6 +218,12 @@ def _content(resp: object) -> str:
     if not isinstance(content, str):
         raise ValueError("no text in the chat completion")
     return content
+
+
+def _connection_lost(e: Exception) -> bool:
+    import openai
+
+    return isinstance(e, ConnectionError | openai.APIConnectionError) and not isinstance(e, openai.APITimeoutError)
 
 
 def _finished(chunk: object) -> bool:

@@ -1,0 +1,21 @@
+"""llama.cpp's own HTTP server (the `xllamacpp` wheel) with a GGUF model, as a process of its own:
+`python tests/llamacpp_server.py MODEL.gguf PORT`. It serves until killed."""
+
+import sys
+import time
+
+import xllamacpp
+
+params = xllamacpp.CommonParams()
+params.model.path = sys.argv[1]
+params.hostnames = ["127.0.0.1"]
+params.port = int(sys.argv[2])
+params.n_ctx = 8192
+params.n_parallel = 1
+params.cpuparams.n_threads = 1  # one thread was faster than two on a busy 2-core machine
+params.cpuparams_batch.n_threads = 1
+params.use_jinja = True
+server = xllamacpp.Server(params)
+print("ready", flush=True)
+while True:
+    time.sleep(1)
