@@ -213,6 +213,9 @@ def _print_passages(result: dict[str, Any]) -> None:
 
 
 def _print_answer(result: dict[str, Any]) -> None:
+    short = result.get("short_answer")
+    if short:  # the exact answer first, as the chat shows it
+        print(f"{short['text']} [{short['citation']}]\n")
     print(textwrap.fill(result["answer"], 100))
     if result["notice"]:
         print(f"\n({result['notice']})")

@@ -164,3 +164,12 @@ def test_index_skips_bad_files_with_a_warning_each_and_indexes_the_rest(tmp_path
     assert any("feed.jsonl:2: not valid JSON" in w for w in warnings)
     assert any("huge.txt: file is" in w and "over the 50,000-byte limit (RAG_MAX_FILE_BYTES)" in w for w in warnings)
     assert any("photo.txt: not a text file" in w for w in warnings)
+
+
+def test_ask_prints_the_short_answer_first_and_the_json_has_it(cli_index):
+    q = "How many members is the Quds Force estimated to have?"
+    r = rag("ask", q, "--index-dir", str(cli_index))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0] == "20,000 [1]"
+    out = json.loads(rag("ask", q, "--index-dir", str(cli_index), "--json").stdout)
+    assert out["short_answer"]["text"] == "20,000" and out["short_answer"]["citation"] == 1
