@@ -4,18 +4,24 @@
 import sys
 import time
 
-import xllamacpp
 
-params = xllamacpp.CommonParams()
-params.model.path = sys.argv[1]
-params.hostnames = ["127.0.0.1"]
-params.port = int(sys.argv[2])
-params.n_ctx = 8192
-params.n_parallel = 1
-params.cpuparams.n_threads = 1  # one thread was faster than two on a busy 2-core machine
-params.cpuparams_batch.n_threads = 1
-params.use_jinja = True
-server = xllamacpp.Server(params)
-print("ready", flush=True)
-while True:
-    time.sleep(1)
+def main(model: str, port: int) -> None:
+    import xllamacpp
+
+    params = xllamacpp.CommonParams()
+    params.model.path = model
+    params.hostnames = ["127.0.0.1"]
+    params.port = port
+    params.n_ctx = 8192
+    params.n_parallel = 1
+    params.cpuparams.n_threads = 1  # one thread was faster than two on a busy 2-core machine
+    params.cpuparams_batch.n_threads = 1
+    params.use_jinja = True
+    server = xllamacpp.Server(params)  # noqa: F841  (serves while it is referenced)
+    print("ready", flush=True)
+    while True:
+        time.sleep(1)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]))
