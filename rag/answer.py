@@ -128,7 +128,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         return Answer(question, NOT_FOUND, "extractive", False,
                       f"The closest passages name no {_KIND_WORDS[asked.kind]} that answers this.",
                       passages=tuple(passages), evidence=evidence)
-    score = base.copy()
+    score = base
     if asked.factoid:
         # which sentence answers, with the names the question is about credited to their passages
         score = sentence_scores(hits.qvec, qterms, sents, vecs, store, context=frozenset(_name_terms(question)))

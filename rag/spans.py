@@ -101,7 +101,8 @@ def typed_spans(text: str, kind: Kind) -> list[tuple[int, int]]:
         return [m.span() for m in _AMOUNT.finditer(text)]
     if kind == "number":
         spans = [m.span() for m in _NUMBER.finditer(text) if not _YEAR.match(m.group(0))]
-        return [s for s in spans if not _inside_date(text, s)]
+        dates = typed_spans(text, "date")  # a day or a year is a date, not a count
+        return [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in dates)]
     if kind in ("person", "organisation", "place"):
         found = [(a, b) for a, b, k in _names(text) if k == kind]
         if kind == "person":  # a name first; a role where no name is new
@@ -174,7 +175,3 @@ def _strip_lead_words(text: str, spans: list[tuple[int, int]]) -> list[tuple[int
         m = re.match(r"(?:in|since|until|by|from|before|after|of|on)\s+", text[a:b], re.I)
         out.append((a + m.end(), b) if m else (a, b))
     return out
-
-
-def _inside_date(text: str, span: tuple[int, int]) -> bool:
-    return any(a <= span[0] and span[1] <= b for a, b in typed_spans(text, "date"))
