@@ -23,11 +23,12 @@ class Article:
     doc_id: str
     title: str
     text: str  # cleaned article text; every offset points into it
-    source: str = ""  # outlet when known, else the file name
+    source: str = ""  # the outlet's name when the input gives it ("BBC News"); never a file name
     url: str = ""
-    date: str = ""
+    date: str = ""  # publication date, ISO 8601 ("2020-01-03" or "2020-01-03T17:20:00+00:00"); "" when unknown
     origin: str = ""  # where it was read from: a file path, or "path#line" for JSON Lines
     removed: tuple[Removal, ...] = ()
+    author: str = ""  # the byline's names, "" when unknown
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class ChunkRow:
     source: str
     url: str
     date: str
+    author: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class Passage:
     lexical_score: float = 0.0
     # Sources of near-copies of this passage (another outlet's repost, a lightly edited copy) folded into it
     also_in: tuple[str, ...] = ()
+    author: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -155,6 +158,7 @@ class Citation:
     passage_end: int = 0
     url: str = ""
     date: str = ""
+    author: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
