@@ -4,11 +4,13 @@ from .index import Index
 from .errors import (IndexBusyError, IndexMismatchError, IndexNotFoundError, IndexOutdatedError, InputError, LLMError, ModelError,
                      RagError, SettingsError, SourceError)
 from .settings import Settings
-from .types import Answer, Article, Chunk, Citation, IndexReport, Passage, Removal, Skipped
+from .timeline import Day, Event, Timeline
+from .types import Answer, Article, Chunk, Citation, DateRange, IndexReport, Passage, Removal, Skipped
 
 __all__ = [
     "Index", "Settings",
-    "Answer", "Article", "Chunk", "Citation", "IndexReport", "Passage", "Removal", "Skipped",
+    "Answer", "Article", "Chunk", "Citation", "DateRange", "IndexReport", "Passage", "Removal", "Skipped",
+    "Timeline", "Day", "Event",
     "RagError", "InputError", "SettingsError", "SourceError", "IndexNotFoundError", "IndexMismatchError",
     "IndexOutdatedError", "IndexBusyError", "ModelError", "LLMError",
 ]

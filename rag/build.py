@@ -39,7 +39,8 @@ EMBED_BATCH = 256  # chunks embedded per call: keeps memory flat and the progres
 
 
 def article_hash(article: Article) -> str:
-    blob = json.dumps([article.title, article.text, article.source, article.url, article.date], ensure_ascii=False)
+    blob = json.dumps([article.title, article.text, article.source, article.url, article.date, article.author],
+                      ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 

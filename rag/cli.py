@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("-k", type=int, default=None, help=k_help)
         sp.add_argument("--source", action="append", default=[], help="only this source (repeatable)")
         sp.add_argument("--doc", action="append", default=[], help="only this document id (repeatable)")
+        sp.add_argument("--since", default=None, help="only articles published on or after this day (YYYY-MM-DD)")
+        sp.add_argument("--until", default=None, help="only articles published on or before this day (YYYY-MM-DD)")
 
     sp = sub.add_parser("index", help="add new and changed articles to the index, drop removed ones")
     sp.add_argument("paths", nargs="*", type=Path, help="folders, files or .jsonl (default: what was indexed before)")
@@ -70,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--llm-model", help="model name on that server (default: $RAG_LLM_MODEL)")
     sp.add_argument("--llm-api-key", help="API key, if the server wants one (default: $RAG_LLM_API_KEY)")
     sp.add_argument("--llm-timeout", type=float, help="seconds before falling back to the extractive answer (default 30)")
+    common(sp)
+
+    sp = sub.add_parser("timeline", help="how the story QUERY developed: its key sentences, day by day, cited")
+    sp.add_argument("query", help="the story, e.g. 'Soleimani killing reactions', or - to read one per line from stdin")
+    filters(sp, "number of passages to build it from (default 40)")
     common(sp)
 
     sp = sub.add_parser("eval", help="retrieval and answer quality on a QA set (JSON Lines)")
@@ -137,9 +144,10 @@ def _run(args: argparse.Namespace) -> int:
                   f"(model {stats.model}, query encoder {stats.query_encoder})")
         return 0
 
-    text = args.query if args.command == "search" else args.question
-    one: Callable[[str], dict[str, Any]] = ((lambda q: _search_json(idx, q, args)) if args.command == "search"
-                                            else (lambda q: _ask_json(idx, q, args)))
+    text = args.question if args.command == "ask" else args.query
+    one: Callable[[str], dict[str, Any]] = {"search": lambda q: _search_json(idx, q, args),
+                                            "ask": lambda q: _ask_json(idx, q, args),
+                                            "timeline": lambda q: _timeline_json(idx, q, args)}[args.command]
     if text == "-":
         failed = 0
         # Bytes, not text: a line that is not UTF-8 gets its own error line instead of ending the run.
@@ -153,7 +161,7 @@ def _run(args: argparse.Namespace) -> int:
                 _print_json(one(line), indent=None)
             except RagError as e:
                 failed += 1
-                key = "query" if args.command == "search" else "question"
+                key = "question" if args.command == "ask" else "query"
                 shown = line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
                 _print_json({key: shown, "error": str(e)}, indent=None)
             sys.stdout.flush()
@@ -163,6 +171,8 @@ def _run(args: argparse.Namespace) -> int:
         _print_json(result)
     elif args.command == "search":
         _print_passages(result)
+    elif args.command == "timeline":
+        _print_timeline(result)
     else:
         _print_answer(result)
     return 0
@@ -193,11 +203,18 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
 def _search_json(idx: Index, query: str, args: argparse.Namespace) -> dict[str, Any]:
     from .types import search_result
 
-    return search_result(query, idx.search(query, args.k, sources=args.source, doc_ids=args.doc))
+    return search_result(query, idx.search(query, args.k, sources=args.source, doc_ids=args.doc,
+                                           since=args.since, until=args.until))
 
 
 def _ask_json(idx: Index, question: str, args: argparse.Namespace) -> dict[str, Any]:
-    return idx.ask(question, args.k, sources=args.source, doc_ids=args.doc).to_dict()
+    return idx.ask(question, args.k, sources=args.source, doc_ids=args.doc, since=args.since,
+                   until=args.until).to_dict()
+
+
+def _timeline_json(idx: Index, query: str, args: argparse.Namespace) -> dict[str, Any]:
+    return idx.timeline(query, args.k, sources=args.source, doc_ids=args.doc, since=args.since,
+                        until=args.until).to_dict()
 
 
 def _print_json(obj: dict[str, Any], indent: int | None = 2) -> None:
@@ -210,6 +227,19 @@ def _print_passages(result: dict[str, Any]) -> None:
     for p in result["passages"]:
         print(f"{p['rank']}. {p['title']} — {p['source']} [{p['doc_id']} {p['start']}:{p['end']}] score {p['score']:.3f}")
         print(textwrap.indent(textwrap.fill(p["text"], 96), "   "))
+
+
+def _print_timeline(result: dict[str, Any]) -> None:
+    if not result["days"] and not result["undated"]:
+        print(result["notice"] or "no matching passages")
+    for day in result["days"] + ([{"label": "Undated", "events": result["undated"]}] if result["undated"] else []):
+        print(day["label"])
+        for e in day["events"]:
+            marks = "".join(f"[{c['n']}]" for c in e["citations"])
+            print(textwrap.indent(textwrap.fill(f"{e['text']} {marks} — {', '.join(e['sources']) or 'source unknown'}",
+                                                96), "  "))
+    if result["notice"] and (result["days"] or result["undated"]):
+        print(f"\n({result['notice']})")
 
 
 def _print_answer(result: dict[str, Any]) -> None:

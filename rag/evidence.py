@@ -50,6 +50,7 @@ def cite(n: int, s: Sentence) -> Citation:
         n=n, doc_id=s.passage.doc_id, title=s.passage.title, source=s.passage.source,
         chunk_id=s.passage.chunk_id, start=s.start, end=s.end, text=s.text, passage=s.passage.text,
         passage_start=s.passage.start, passage_end=s.passage.end, url=s.passage.url, date=s.passage.date,
+        author=s.passage.author,
     )
 
 

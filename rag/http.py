@@ -1,7 +1,7 @@
 """The HTTP API: FastAPI routes over `rag.Index`, with the Gradio app mounted at `/`.
 
-`POST /api/ask` and `POST /api/search` return the JSON objects of `rag ask --json` and
-`rag search --json`; `GET /api/health` is for operators; `/openapi.json` and `/docs` describe it all.
+`POST /api/ask`, `POST /api/search` and `POST /api/timeline` return the JSON objects of `rag ask --json`,
+`rag search --json` and `rag timeline --json`; `GET /api/health` is for operators; `/openapi.json` and `/docs` describe it all.
 Library errors become their HTTP status with `{"error": message}`; bad request bodies 422 the same way.
 With `Settings.auth` set, every route (the app too) asks for HTTP basic auth.
 It leaves out the UI itself (rag/ui.py) and running a server (app.py).
@@ -50,6 +50,10 @@ class AskRequest(BaseModel):
     mode: Literal["auto", "extractive"] | None = Field(None, description="auto uses the LLM when configured")
     sources: list[str] = Field(default_factory=list, description="only passages from these sources")
     doc_ids: list[str] = Field(default_factory=list, description="only passages from these documents")
+    since: Any = Field(None, description='only articles published on or after this day, "YYYY-MM-DD"',
+                       json_schema_extra={"type": "string", "format": "date"})
+    until: Any = Field(None, description='only articles published on or before this day, "YYYY-MM-DD"',
+                       json_schema_extra={"type": "string", "format": "date"})
     history: list[ChatMessage] = Field(
         default_factory=list, max_length=200,
         description="the chat so far, oldest first, as the app's chat keeps it: follow-up questions are read in its light")
@@ -61,6 +65,15 @@ class SearchRequest(BaseModel):
     k: int | None = Field(None, ge=1, le=MAX_K, description="number of passages (default: RAG_K)")
     sources: list[str] = Field(default_factory=list, description="only passages from these sources")
     doc_ids: list[str] = Field(default_factory=list, description="only passages from these documents")
+    # Any, checked by the library: a bad day ("yesterday-ish", 5) is a 400 that says the form, as at the CLI
+    since: Any = Field(None, description='only articles published on or after this day, "YYYY-MM-DD"',
+                       json_schema_extra={"type": "string", "format": "date"})
+    until: Any = Field(None, description='only articles published on or before this day, "YYYY-MM-DD"',
+                       json_schema_extra={"type": "string", "format": "date"})
+
+
+class TimelineRequest(SearchRequest):
+    k: int | None = Field(None, ge=1, le=MAX_K, description="passages to build the timeline from (default 40)")
 
 
 def build_api(index: Index, settings: Settings) -> FastAPI:
@@ -96,11 +109,17 @@ def build_api(index: Index, settings: Settings) -> FastAPI:
     @api.post("/api/ask", summary="A cited answer (the JSON of `rag ask --json`)")
     def ask(req: AskRequest) -> dict[str, Any]:
         return index.ask(req.question, req.k, sources=req.sources, doc_ids=req.doc_ids, mode=req.mode,
-                         history=[m.model_dump() for m in req.history]).to_dict()
+                         history=[m.model_dump() for m in req.history], since=req.since, until=req.until).to_dict()
 
     @api.post("/api/search", summary="The best passages (the JSON of `rag search --json`)")
     def search(req: SearchRequest) -> dict[str, Any]:
-        return search_result(req.query, index.search(req.query, req.k, sources=req.sources, doc_ids=req.doc_ids))
+        return search_result(req.query, index.search(req.query, req.k, sources=req.sources, doc_ids=req.doc_ids,
+                                                     since=req.since, until=req.until))
+
+    @api.post("/api/timeline", summary="How a story developed, day by day (the JSON of `rag timeline --json`)")
+    def timeline(req: TimelineRequest) -> dict[str, Any]:
+        return index.timeline(req.query, req.k, sources=req.sources, doc_ids=req.doc_ids, since=req.since,
+                              until=req.until).to_dict()
 
     @api.get("/api/health", summary="Is the index open, and what does it hold")
     def health() -> dict[str, Any]:

@@ -9,7 +9,9 @@ The CLI, the HTTP API and the Gradio app call these methods and nothing below th
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+from datetime import date
 from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -17,16 +19,18 @@ from typing import Any
 from .answer import NOT_FOUND, extractive_answer
 from .evidence import SentenceCache
 from .embed import Embedder
-from .errors import IndexNotFoundError, IndexOutdatedError
+from .errors import IndexNotFoundError, IndexOutdatedError, LLMError
 from .followup import standalone_question
 from .build import update_index
 from .llm import fallback_answer, llm_answer
 from .rerank import CrossEncoderReranker, Reranker
 from .question import clean_query
 from .retrieve import search
-from .settings import Settings
+from .settings import Settings, check_range
 from .store import Store
-from .types import Answer, IndexReport, IndexStats, Passage, Skipped
+from .types import Answer, DateRange, Hits, IndexReport, IndexStats, Passage, Skipped
+from .timeline import TIMELINE_K, Timeline, build_timeline
+from .when import dated, named_dates
 from .uploads import copy_upload, received_file
 
 
@@ -153,40 +157,62 @@ class Index:
             return 0
 
     def search(self, query: str, k: int | None = None, *, sources: Sequence[str] = (),
-               doc_ids: Sequence[str] = ()) -> list[Passage]:
-        """The best `k` passages for `query`, best first."""
+               doc_ids: Sequence[str] = (), since: str | date | None = None,
+               until: str | date | None = None) -> list[Passage]:
+        """The best `k` passages for `query`, best first; `since` and `until` (days, ISO "2020-01-03",
+        both included) keep articles published in that range."""
         query = clean_query(query, max_chars=self.settings.max_question_chars, what="query")
+        dates = check_range(since, until)
         self.refresh()
         return search(self.store, self.embedder, query, self.settings, k=k, sources=sources, doc_ids=doc_ids,
-                      reranker=self.reranker).passages
+                      dates=dates, reranker=self.reranker).passages
 
     def ask(self, question: str, k: int | None = None, *, sources: Sequence[str] = (),
             doc_ids: Sequence[str] = (), mode: str | None = None,
-            history: Sequence[tuple[str, str] | Mapping[str, Any]] = ()) -> Answer:
-        """A cited answer to `question`, or an honest "not in the articles"."""
+            history: Sequence[tuple[str, str] | Mapping[str, Any]] = (), since: str | date | None = None,
+            until: str | date | None = None) -> Answer:
+        """A cited answer to `question`, or an honest "not in the articles". Without `since`/`until`, a
+        day, week or month the question names ("on Jan. 3") filters by date when the articles have dates."""
         *_, final = self._answers(question, k, sources=sources, doc_ids=doc_ids, mode=mode, history=history,
-                                  stream=False)
+                                  stream=False, dates=check_range(since, until))
         return final
 
     def ask_stream(self, question: str, k: int | None = None, *, sources: Sequence[str] = (),
                    doc_ids: Sequence[str] = (), mode: str | None = None,
-                   history: Sequence[tuple[str, str] | Mapping[str, Any]] = ()) -> Iterator[Answer]:
+                   history: Sequence[tuple[str, str] | Mapping[str, Any]] = (), since: str | date | None = None,
+                   until: str | date | None = None) -> Iterator[Answer]:
         """Partial answers as they are written (LLM mode), then the final validated one.
 
         Extractive answers come in one piece. `history` is the chat so far, for follow-up questions:
         (user, assistant) pairs or {"role", "content"} messages, the chat's own shape.
         """
-        return self._answers(question, k, sources=sources, doc_ids=doc_ids, mode=mode, history=history, stream=True)
+        return self._answers(question, k, sources=sources, doc_ids=doc_ids, mode=mode, history=history, stream=True,
+                             dates=check_range(since, until))
 
     def _answers(self, question: str, k: int | None, *, sources: Sequence[str], doc_ids: Sequence[str],
-                 mode: str | None, history: Sequence[tuple[str, str] | Mapping[str, Any]], stream: bool) -> Iterator[Answer]:
+                 mode: str | None, history: Sequence[tuple[str, str] | Mapping[str, Any]], stream: bool,
+                 dates: DateRange) -> Iterator[Answer]:
         question = clean_query(question, max_chars=self.settings.max_question_chars)
         settings = self.settings.replace(answer_mode=mode)
         self.refresh()
         store = self.store
         question, fault = standalone_question(question, history, settings)
+        named = None if dates else named_dates(question, store.date_years())
+        asked = question
+        if named is not None:  # "What did Russia say on Jan. 3?": what Russia said, in the articles of that day
+            dates, question = named.dates, named.rest
         hits = search(store, self.embedder, question, settings, k=k, sources=sources, doc_ids=doc_ids,
-                      reranker=self.reranker)
+                      dates=dates, reranker=self.reranker)
+        answers = self._answers_from(question, hits, store, settings, fault, stream)
+        if named is not None:
+            yield from (dated(dataclasses.replace(a, question=asked), named.dates) for a in answers)
+        elif dates:
+            yield from (dataclasses.replace(a, dates=dates) for a in answers)
+        else:
+            yield from answers
+
+    def _answers_from(self, question: str, hits: Hits, store: Store, settings: Settings, fault: LLMError | None,
+                      stream: bool) -> Iterator[Answer]:
         extractive = extractive_answer(question, hits, store, self.embedder, settings, cache=self._cache)
         # No LLM call when there is none, or when retrieval found nothing that answers the question.
         if not settings.llm_enabled or not extractive.grounded:
@@ -196,6 +222,19 @@ class Index:
         else:
             yield from llm_answer(question, hits.passages, extractive, store, self.embedder, settings,
                                   cache=self._cache, stream=stream)
+
+    def timeline(self, query: str, k: int | None = None, *, sources: Sequence[str] = (),
+                 doc_ids: Sequence[str] = (), since: str | date | None = None,
+                 until: str | date | None = None) -> Timeline:
+        """How the story `query` developed: the key sentences of its best `k` passages (default 40),
+        day by day, each fact once with every outlet that reported it."""
+        query = clean_query(query, max_chars=self.settings.max_question_chars, what="query")
+        dates = check_range(since, until)
+        self.refresh()
+        store = self.store
+        hits = search(store, self.embedder, query, self.settings, k=TIMELINE_K if k is None else k, sources=sources,
+                      doc_ids=doc_ids, dates=dates)
+        return build_timeline(query, hits, store, self.embedder, cache=self._cache, dates=dates or None)
 
     def sources(self) -> list[tuple[str, int]]:
         """(source, number of documents) in the index."""

@@ -27,9 +27,10 @@ CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents(
     doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT NOT NULL, url TEXT NOT NULL,
     date TEXT NOT NULL, origin TEXT NOT NULL, hash TEXT NOT NULL, text TEXT NOT NULL,
-    removed TEXT NOT NULL);
+    removed TEXT NOT NULL, author TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS documents_origin ON documents(origin);
 CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
+CREATE INDEX IF NOT EXISTS documents_date ON documents(date);
 CREATE TABLE IF NOT EXISTS chunks(
     id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, ord INTEGER NOT NULL, start INTEGER NOT NULL,
     end INTEGER NOT NULL, hash TEXT NOT NULL, text TEXT NOT NULL);

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from .embed import Embedder
     from .settings import Settings
 
-FORMAT_VERSION = 2  # 2: the lexical index moved from FTS5 to a file per generation
+FORMAT_VERSION = 3  # 2: the lexical index moved from FTS5 to a file per generation; 3: documents have an author
 
 Manifest = dict[str, Any]  # a JSON object: what `manifest` returns, and what an index records
 

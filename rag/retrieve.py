@@ -24,7 +24,7 @@ from .rerank import Reranker, rerank
 from .settings import Settings, check_k
 from .store import Store
 from .terms import terms
-from .types import ChunkRow, Hits, Passage
+from .types import ChunkRow, DateRange, Hits, Passage
 
 
 MAX_DEPTH = 800  # candidates each retriever may bring when near-copies fill the first ones
@@ -55,16 +55,18 @@ def search(
     k: int | None = None,
     sources: Sequence[str] = (),
     doc_ids: Sequence[str] = (),
+    dates: DateRange | None = None,
     reranker: Reranker | None = None,
 ) -> Hits:
-    """The top `k` passages for `query`, best first (in the `reranker`'s order when one is given)."""
+    """The top `k` passages for `query`, best first (in the `reranker`'s order when one is given), only
+    from the given sources and documents, published in `dates`, when those filters are given."""
     k = settings.k if k is None else check_k(k)
     qvec = embedder.encode_query(query)
     qterms = terms(query)
     empty = Hits([], qvec, np.zeros((0, qvec.shape[0]), dtype=np.float32), qterms)
     allowed = None
-    if sources or doc_ids:
-        allowed = store.allowed_ids(sources=list(sources), doc_ids=list(doc_ids))
+    if sources or doc_ids or dates:
+        allowed = store.allowed_ids(sources=list(sources), doc_ids=list(doc_ids), dates=dates)
         if len(allowed) == 0:
             return empty
     n = max(settings.candidates, 4 * k)
@@ -88,7 +90,7 @@ def search(
                 rank=len(passages) + 1, score=float(fused[j]), doc_id=row.doc_id, title=row.title,
                 source=row.source, chunk_id=row.id, start=row.start, end=row.end, text=row.text,
                 url=row.url, date=row.date, dense_score=float(dense[j]), lexical_score=float(lexical[j]),
-                also_in=tuple(copies[j]),
+                also_in=tuple(copies[j]), author=row.author,
             )
         )
     if reranker is not None:

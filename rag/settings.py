@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from .errors import InputError, SettingsError
+from .types import DateRange
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 # Files derived from the model (its ONNX graph for questions), rebuilt when missing.
@@ -128,6 +131,40 @@ def check_k(k: int) -> int:
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
         raise InputError(f"k is {k!r}; ask for 1 to {MAX_K} passages")
     return k
+
+
+def check_day(value: object, name: str) -> date | None:
+    """A day given as `since` or `until` (ISO "2020-01-03"; a datetime's day counts), None when not given;
+    anything else is an InputError that says the form.
+
+    >>> check_day("2020-01-03", "since"), check_day(None, "until"), check_day("2020-01-03T10:00:00Z", "since")
+    (datetime.date(2020, 1, 3), None, datetime.date(2020, 1, 3))
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}(?:[T ].*)?", text):
+            try:
+                return date.fromisoformat(text[:10])
+            except ValueError:  # 2020-02-30
+                pass
+    _bad_day(value, name)
+
+
+def _bad_day(value: object, name: str) -> NoReturn:
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+    raise InputError(f"{name} is {shown}; give a day as YYYY-MM-DD, e.g. 2020-01-03")
+
+
+def check_range(since: object, until: object) -> DateRange:
+    """The date range of a search or question from its `since` and `until` values (see `check_day`)."""
+    lo, hi = check_day(since, "since"), check_day(until, "until")
+    if lo and hi and lo > hi:
+        raise InputError(f"since ({lo}) is after until ({hi}); give since <= until")
+    return DateRange(lo, hi)
 
 
 def check_query_encoder(name: str) -> None:

@@ -23,7 +23,7 @@ from .layout import connect, faiss_path, id_list, lex_path, live_db
 from .lexical import Lexicon
 from .manifest import FORMAT_VERSION, check_model
 from .migrations import refuse_format
-from .types import Article, ChunkRow, Removal
+from .types import Article, ChunkRow, DateRange, Removal
 
 
 class Store:
@@ -60,6 +60,7 @@ class Store:
                 continue  # a writer moved on between our reads; look again
             self.db, self.conn, self.generation, self.dense = db, conn, generation, index
             self.lexicon, self.manifest = lexicon, manifest
+            self._years: tuple[int, ...] | None = None
             return
         raise IndexNotFoundError(f"index in {self.root} is incomplete or changing; run `rag index` to repair it")
 
@@ -141,15 +142,24 @@ class Store:
         if len(ids) == 0:
             return {}
         rows = self._rows(
-            "SELECT c.id, c.doc_id, c.ord, c.start, c.end, c.text, d.title, d.source, d.url, d.date "
+            "SELECT c.id, c.doc_id, c.ord, c.start, c.end, c.text, d.title, d.source, d.url, d.date, d.author "
             f"FROM chunks c JOIN documents d USING(doc_id) WHERE c.id IN {id_list(ids)}"
         )
         return {r[0]: ChunkRow(*r) for r in rows}
 
-    def allowed_ids(self, *, sources: Sequence[str] = (), doc_ids: Sequence[str] = ()) -> npt.NDArray[np.int64]:
-        """Chunk ids of the documents matching the filters (any of the sources, any of the ids)."""
+    def allowed_ids(self, *, sources: Sequence[str] = (), doc_ids: Sequence[str] = (),
+                    dates: DateRange | None = None) -> npt.NDArray[np.int64]:
+        """Chunk ids of the documents matching the filters (any of the sources, any of the ids, published
+        in the date range); the date index finds them, so a narrow range reads only its own rows."""
         clauses: list[str] = []
         args: list[str] = []
+        lo, hi = dates.bounds() if dates else (None, None)
+        if lo is not None:
+            clauses.append("d.date >= ?")
+            args.append(lo)
+        if hi is not None:
+            clauses.append("d.date < ? AND d.date != ''")
+            args.append(hi)
         if sources:
             clauses.append(f"d.source IN ({','.join('?' * len(sources))})")
             args.extend(sources)
@@ -167,18 +177,36 @@ class Store:
             "SELECT source, count(*) FROM documents GROUP BY source ORDER BY count(*) DESC, source")]
 
     def documents(self, limit: int = 1000) -> list[dict[str, str]]:
-        rows = self._rows("SELECT doc_id, title, source, url, date FROM documents ORDER BY doc_id LIMIT ?", [limit])
-        return [dict(zip(("doc_id", "title", "source", "url", "date"), r)) for r in rows]
+        rows = self._rows("SELECT doc_id, title, source, url, date, author FROM documents ORDER BY doc_id LIMIT ?",
+                          [limit])
+        return [dict(zip(("doc_id", "title", "source", "url", "date", "author"), r)) for r in rows]
+
+    def date_years(self) -> tuple[int, ...]:
+        """The years the dated articles were published in, oldest first; () when none has a date.
+        Read once per generation (a walk of the date index), for questions that name a day but no year."""
+        with self._lock:
+            if self._years is None:
+                years = set()
+                lo = "0"  # past the undated articles' ""
+                while row := self.conn.execute(
+                        "SELECT substr(date, 1, 4) FROM documents WHERE date >= ? ORDER BY date LIMIT 1", [lo]
+                ).fetchone():  # one index seek per year, not a scan of every document
+                    if row[0].isdigit():
+                        years.add(int(row[0]))
+                    lo = f"{int(row[0]) + 1:04d}" if row[0].isdigit() else row[0] + "\uffff"
+                self._years = tuple(sorted(years))
+            return self._years
 
     def document(self, doc_id: str) -> Article | None:
         """The indexed article `doc_id`, as ingest made it, or None."""
         rows = self._rows(
-            "SELECT doc_id, title, source, url, date, origin, text, removed FROM documents WHERE doc_id=?", [doc_id]
+            "SELECT doc_id, title, source, url, date, origin, text, removed, author FROM documents WHERE doc_id=?",
+            [doc_id]
         )
         if not rows:
             return None
-        doc_id, title, source, url, date, origin, text, removed = rows[0]
-        return Article(doc_id, title, text, source=source, url=url, date=date, origin=origin,
+        doc_id, title, source, url, date, origin, text, removed, author = rows[0]
+        return Article(doc_id, title, text, source=source, url=url, date=date, origin=origin, author=author,
                        removed=tuple(Removal(rule, dropped) for rule, dropped in json.loads(removed)))
 
     def close(self) -> None:

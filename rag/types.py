@@ -5,6 +5,7 @@ citation's `start:end` is the exact cited sentence."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import date as date_, timedelta
 from typing import Any, Literal
 
 import numpy as np
@@ -194,6 +195,8 @@ class Answer:
     short_answer: ShortAnswer | None = None
     # A piece of an answer still being written (LLM streaming): not yet checked against the passages.
     provisional: bool = field(default=False, compare=False)
+    # The publication days searched, when a filter or the question's own dates ("on Jan. 3") limited them.
+    dates: DateRange | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -205,6 +208,7 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "uncited": list(self.uncited),
             "short_answer": self.short_answer.to_dict() if self.short_answer else None,
+            "dates": self.dates.to_dict() if self.dates else None,
         }
 
 
@@ -239,3 +243,54 @@ class IndexReport:
         d = asdict(self)
         d["skipped"] = [asdict(s) for s in self.skipped]
         return d
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Publication days to keep, both ends included; None leaves that end open.
+
+    >>> from datetime import date
+    >>> r = DateRange(date(2020, 1, 3), date(2020, 1, 5))
+    >>> r.bounds(), r.label(), DateRange(date(2020, 1, 3), date(2020, 1, 3)).label()
+    (('2020-01-03', '2020-01-06'), '3-5 Jan 2020', '3 Jan 2020')
+    """
+
+    since: date_ | None = None
+    until: date_ | None = None
+
+    def __bool__(self) -> bool:
+        return self.since is not None or self.until is not None
+
+    def bounds(self) -> tuple[str | None, str | None]:
+        """(lowest, past-the-end) ISO strings to compare stored ISO dates with: `lo <= date < hi`."""
+        hi = (self.until + timedelta(days=1)).isoformat() if self.until else None
+        return (self.since.isoformat() if self.since else None, hi)
+
+    def holds(self, iso: str) -> bool:
+        """True when the ISO date or datetime `iso` falls in the range ("" never does)."""
+        lo, hi = self.bounds()
+        return bool(iso) and (lo is None or iso >= lo) and (hi is None or iso < hi)
+
+    def label(self) -> str:
+        """The range as a reader says it: "3 Jan 2020", "3-5 Jan 2020", "since 3 Jan 2020"."""
+        a, b = self.since, self.until
+        if a and b:
+            if a == b:
+                return day_label(a)
+            if (a.year, a.month) == (b.year, b.month):
+                return f"{a.day}-{day_label(b)}"
+            if a.year == b.year:
+                return f"{a.day} {a:%b} - {day_label(b)}"
+            return f"{day_label(a)} - {day_label(b)}"
+        if a:
+            return f"since {day_label(a)}"
+        return f"until {day_label(b)}" if b else "any date"
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"since": self.since.isoformat() if self.since else None,
+                "until": self.until.isoformat() if self.until else None}
+
+
+def day_label(d: date_) -> str:
+    """ "3 Jan 2020": a day as the chat shows it."""
+    return f"{d.day} {d:%b} {d.year}"

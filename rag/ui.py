@@ -1,4 +1,4 @@
-"""The Gradio app: a chat with cited answers, a sources panel, settings and uploads.
+"""The Gradio app: a chat with cited answers, a sources panel, settings and uploads, and a timeline.
 
 Every answer comes from `Index.ask_stream` and every upload goes through `Index.add_files`; this module
 only turns their results into chat messages and HTML. All article text is HTML-escaped before it is
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import date
 from pathlib import Path
 from collections.abc import Iterator
 from typing import Any
@@ -19,7 +20,8 @@ from gradio.events import api as gr_api  # gr.api, which gradio's __init__ leave
 from .index import Index
 from .errors import RagError
 from .settings import Settings
-from .types import Answer, Citation, IndexReport, ShortAnswer, search_result
+from .timeline import Timeline
+from .types import Answer, Citation, IndexReport, ShortAnswer, day_label, search_result
 
 EXAMPLES = [
     "Who initiated the phone call between Putin and Macron?",
@@ -41,16 +43,20 @@ mark.rag-hl { background: #ffe58a; color: #111; padding: 0 2px; border-radius: 3
 .rag-panel { max-height: 620px; overflow-y: auto; padding-right: 4px; }
 .rag-empty { opacity: 0.7; padding: 8px 0; }
 .rag-none { padding: 8px 0; font-weight: 600; }
+.rag-day { margin: 14px 0 6px; }
+.rag-event { margin: 0 0 8px 8px; }
+.rag-event summary { cursor: pointer; line-height: 1.45; }
 """
 
 
 def build_ui(index: Index, settings: Settings) -> gr.Blocks:
     """The chat app's Blocks, with the fixed API endpoints `/ask` and `/search`."""
 
-    def chat(message: str, history: list[dict[str, Any]], k: float, mode: str, sources: list[str] | None) -> Iterator[tuple[str, str]]:
+    def chat(message: str, history: list[dict[str, Any]], k: float, mode: str, sources: list[str] | None,
+             since: str | None = None, until: str | None = None) -> Iterator[tuple[str, str]]:
         try:
             for answer in index.ask_stream(message, int(k), sources=sources or (), mode=mode,
-                                           history=history or ()):
+                                           history=history or (), since=since or None, until=until or None):
                 yield format_answer(answer), render_sources(answer)
         except RagError as e:
             yield f"⚠️ {literal(str(e))}", EMPTY_PANEL
@@ -82,42 +88,76 @@ def build_ui(index: Index, settings: Settings) -> gr.Blocks:
         except RagError as e:
             raise gr.Error(str(e)) from None
 
+    def timeline(query: str, since: str = "", until: str = "") -> dict[str, Any]:
+        """How the story developed, day by day: the JSON object of `rag timeline --json`."""
+        try:
+            return index.timeline(query, since=since or None, until=until or None).to_dict()
+        except RagError as e:
+            raise gr.Error(str(e)) from None
+
+    def show_timeline(query: str, since: str, until: str) -> str:
+        if not (query or "").strip():
+            return '<div class="rag-none">Name a story to see how it developed.</div>'
+        try:
+            return render_timeline(index.timeline(query, since=since or None, until=until or None))
+        except RagError as e:
+            return f'<div class="rag-none">⚠️ {html.escape(str(e))}</div>'
+
     upload_folder = gradio_upload_folder()
     panel = gr.HTML(EMPTY_PANEL, elem_id="rag-sources", render=False)
     demo = gr.Blocks(title="rag: cited answers from news articles")
     with demo:
-        gr.Markdown("## Ask the articles\nAnswers quote the indexed news articles; every `[n]` points at "
-                    "the passage on the right, with the cited sentence highlighted.")
-        with gr.Row():
-            with gr.Column(scale=3):
-                gr.ChatInterface(
-                    chat,
-                    # no LaTeX: a "$$" in an article is text, not a formula
-                    chatbot=gr.Chatbot(label="Chat", height=560, elem_id="rag-chat", latex_delimiters=[]),
-                    additional_inputs=[
-                        gr.Slider(1, 20, value=settings.k, step=1, label="Passages to answer from", render=False),
-                        gr.Radio(["auto", "extractive"], value=settings.answer_mode, label="Answer mode",
-                                 info="auto uses the language model when one is configured", render=False),
-                        source_filter := gr.Dropdown(choices=_source_choices(index), multiselect=True,
-                                                     label="Only these sources", value=[], render=False),
-                    ],
-                    additional_inputs_accordion=gr.Accordion("Settings", open=False, render=False),
-                    additional_outputs=[panel],
-                    examples=[[q, None, None, None] for q in EXAMPLES],
-                    api_visibility="undocumented",
-                    fill_height=False,
-                )
-            with gr.Column(scale=2):
-                gr.Markdown("### Sources")
-                panel.render()  # type: ignore[no-untyped-call]  # gradio's Component.render has no annotations
-                with gr.Accordion("Add articles", open=False):
-                    files = gr.File(label=".txt, .md, .html or .jsonl", file_count="multiple", type="filepath",
-                                    file_types=[".txt", ".md", ".html", ".jsonl"], elem_id="rag-upload")
-                    status = gr.Markdown(elem_id="rag-upload-status")
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"):
+                gr.Markdown("## Ask the articles\nAnswers quote the indexed news articles; every `[n]` points at "
+                            "the passage on the right, with the cited sentence highlighted.")
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        gr.ChatInterface(
+                            chat,
+                            # no LaTeX: a "$$" in an article is text, not a formula
+                            chatbot=gr.Chatbot(label="Chat", height=560, elem_id="rag-chat", latex_delimiters=[]),
+                            additional_inputs=[
+                                gr.Slider(1, 20, value=settings.k, step=1, label="Passages to answer from", render=False),
+                                gr.Radio(["auto", "extractive"], value=settings.answer_mode, label="Answer mode",
+                                         info="auto uses the language model when one is configured", render=False),
+                                source_filter := gr.Dropdown(choices=_source_choices(index), multiselect=True,
+                                                             label="Only these outlets", value=[], render=False),
+                                gr.Textbox(label="Published since", placeholder="YYYY-MM-DD", elem_id="rag-since",
+                                           render=False),
+                                gr.Textbox(label="Published until", placeholder="YYYY-MM-DD", elem_id="rag-until",
+                                           render=False),
+                            ],
+                            additional_inputs_accordion=gr.Accordion("Settings", open=False, render=False),
+                            additional_outputs=[panel],
+                            examples=[[q, None, None, None, None, None] for q in EXAMPLES],
+                            api_visibility="undocumented",
+                            fill_height=False,
+                        )
+                    with gr.Column(scale=2):
+                        gr.Markdown("### Sources")
+                        panel.render()  # type: ignore[no-untyped-call]  # gradio's Component.render has no annotations
+                        with gr.Accordion("Add articles", open=False):
+                            files = gr.File(label=".txt, .md, .html or .jsonl", file_count="multiple", type="filepath",
+                                            file_types=[".txt", ".md", ".html", ".jsonl"], elem_id="rag-upload")
+                            status = gr.Markdown(elem_id="rag-upload-status")
+            with gr.Tab("Timeline", id="timeline"):
+                gr.Markdown("## How a story developed\nThe key sentences of the matching articles, day by day; the same "
+                            "fact from several outlets is shown once, citing each of them.")
+                with gr.Row():
+                    story = gr.Textbox(label="Story", placeholder="e.g. Russia's reaction to the Soleimani killing",
+                                       elem_id="rag-story", scale=3)
+                    t_since = gr.Textbox(label="Published since", placeholder="YYYY-MM-DD", elem_id="rag-t-since", scale=1)
+                    t_until = gr.Textbox(label="Published until", placeholder="YYYY-MM-DD", elem_id="rag-t-until", scale=1)
+                show = gr.Button("Show timeline", variant="primary", elem_id="rag-show-timeline")
+                view = gr.HTML('<div class="rag-empty">The timeline appears here.</div>', elem_id="rag-timeline")
+                show.click(show_timeline, [story, t_since, t_until], view, api_visibility="private")
+                story.submit(show_timeline, [story, t_since, t_until], view, api_visibility="private")
         files.upload(upload, files, [status, source_filter, files], api_visibility="private", preprocess=False)
         demo.load(lambda: gr.update(choices=_source_choices(index)), None, source_filter, api_visibility="private")
         gr_api(ask, api_name="ask")
         gr_api(search, api_name="search")
+        gr_api(timeline, api_name="timeline")
     return demo
 
 
@@ -126,6 +166,9 @@ def format_answer(answer: Answer) -> str:
     text = literal(answer.answer)
     if answer.short_answer is not None:  # the exact answer first, then the sentences that hold it
         text = f"**{literal(answer.short_answer.text)}** \\[{answer.short_answer.citation}\\]\n\n{text}"
+    days = {c.date[:10] for c in answer.citations}
+    if len(days) > 1:  # sources from different days: say which day each quote is from
+        text += "\n\n" + " · ".join(f"\\[{c.n}\\] {literal(_when(c.date) or 'undated')}" for c in answer.citations)
     if answer.notice:
         text += f"\n\n*{literal(answer.notice)}*"
     if answer.provisional:
@@ -176,12 +219,48 @@ def _citation_html(c: Citation, short: ShortAnswer | None = None) -> str:
         a, b = short.start - c.start, short.end - c.start  # the short answer, marked inside its sentence
         sentence = f'{e(c.text[:a])}<strong class="rag-short">{e(c.text[a:b])}</strong>{e(c.text[b:])}'
     body = f'{e(c.passage[:start])}<mark class="rag-hl">{sentence}</mark>{e(c.passage[end:])}'
-    meta = " · ".join(e(x) for x in (c.source, c.date, c.doc_id) if x)
-    if c.url.startswith(("http://", "https://")):
-        meta += f' · <a href="{e(c.url)}" target="_blank" rel="noopener noreferrer">link</a>'
     return (f'<div class="rag-cite" data-n="{c.n}"><div class="rag-cite-head"><span class="rag-n">[{c.n}]</span>'
-            f'{e(c.title or c.doc_id)}</div><div class="rag-meta">{meta}</div>'
+            f'{e(c.title or c.doc_id)}</div>{_meta_html(c)}'
             f'<blockquote class="rag-passage">{body}</blockquote></div>')
+
+
+def _meta_html(c: Citation) -> str:
+    """Outlet · date · author of a citation's article, linked to its URL; the document id when the article
+    names no outlet (so the card still says where it comes from). Escaped: it is article data."""
+    e = html.escape
+    parts = [e(x) for x in (c.source or c.doc_id, _when(c.date), c.author) if x]
+    if c.url.startswith(("http://", "https://")):
+        parts.append(f'<a href="{e(c.url, quote=True)}" target="_blank" rel="noopener noreferrer">link</a>')
+    return f'<div class="rag-meta">{" · ".join(parts)}</div>'
+
+
+def _when(iso: str) -> str:
+    """ "3 Jan 2020" for an ISO date or datetime, else the text as stored ("" stays "")."""
+    try:
+        return day_label(date.fromisoformat(iso[:10]))
+    except ValueError:
+        return iso
+
+
+def render_timeline(t: Timeline) -> str:
+    """The Timeline view: days in date order, each event's sentence with its outlets and citations, then
+    the undated; every citation with its passage, the sentence highlighted, as in the sources panel."""
+    e = html.escape
+    if not t.days and not t.undated:
+        return f'<div class="rag-none">{e(t.notice or "No passage matches this story.")}</div>'
+    out = ['<div class="rag-panel rag-timeline">']
+    if t.notice:
+        out.append(f'<div class="rag-empty">{e(t.notice)}</div>')
+    for label, events in [(d.label, d.events) for d in t.days] + ([("Undated", t.undated)] if t.undated else []):
+        out.append(f'<h3 class="rag-day">{e(label)}</h3>')
+        for ev in events:
+            marks = "".join(f'<span class="rag-n">[{c.n}]</span>' for c in ev.citations)
+            outlets = e(", ".join(ev.sources) or "outlet unknown")
+            cards = "\n".join(_citation_html(c) for c in ev.citations)
+            out.append(f'<details class="rag-event"><summary>{e(ev.text)} {marks} <span class="rag-meta">— '
+                       f'{outlets}</span></summary>{cards}</details>')
+    out.append("</div>")
+    return "\n".join(out)
 
 
 def _file_ref(f: Any) -> tuple[str, str]:
@@ -204,7 +283,8 @@ def gradio_upload_folder() -> str:
 
 
 def _source_choices(index: Index) -> list[str]:
+    """The outlets to filter by, most articles first (articles that name none can't be chosen by outlet)."""
     try:
-        return [s for s, _n in index.sources()]
+        return [s for s, _n in index.sources() if s]
     except RagError:
         return []

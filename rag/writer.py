@@ -29,7 +29,7 @@ from .layout import (CURRENT, LOCK, MANIFEST, SCHEMA, connect, faiss_path, fsync
                      like_escape, live_db, write_text_atomic)
 from .lexical import Lexicon, Update, build
 from .manifest import Manifest, check_same
-from .migrations import drop_old_tables, upgradable
+from .migrations import add_columns, drop_old_tables, rebuilds_lexicon, upgradable
 from .store import Lookup
 from .terms import terms
 from .types import Article, Chunk
@@ -75,9 +75,10 @@ class Writer:
                     raise
             self.generation = int(meta["generation"])
             self.dense = faiss.read_index(str(faiss_path(self.db, self.generation)))
-            lexicon = None if upgrade else _load_or_none(lex_path(self.db, self.generation))
+            lexicon = None if upgrade and rebuilds_lexicon(built) else _load_or_none(lex_path(self.db, self.generation))
             self.conn.executescript(SCHEMA)  # tables added since the index was built (all IF NOT EXISTS)
         self.conn.execute("BEGIN IMMEDIATE")
+        add_columns(self.conn)
         # The paths indexed before, which an update naming none reads again; a rebuild's database is
         # new and empty, so they come from the live one.
         self.roots: set[str] = _roots(old_db) if self.rebuild and old_db is not None else {
@@ -163,9 +164,11 @@ class Writer:
         each chunk's packed sentence vectors (`sentvec.pack`) when given."""
         self.delete(article.doc_id)
         self._conn.execute(
-            "INSERT INTO documents(doc_id, title, source, url, date, origin, hash, text, removed) VALUES(?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO documents(doc_id, title, source, url, date, origin, hash, text, removed, author) "
+            "VALUES(?,?,?,?,?,?,?,?,?,?)",
             (article.doc_id, article.title, article.source, article.url, article.date, article.origin, doc_hash,
-             article.text, json.dumps([[r.rule, r.text] for r in article.removed], ensure_ascii=False)),
+             article.text, json.dumps([[r.rule, r.text] for r in article.removed], ensure_ascii=False),
+             article.author),
         )
         ids = []
         for ch, h in zip(chunks, chunk_hashes):

@@ -1,0 +1,141 @@
+"""When: the days a question names ("on Jan. 3", "last week of February 2017", "before 5 March"), as the
+date range that filters its search, and the answer that says it searched only those days.
+
+Only a month with a day, a week of a month or a month with a preposition ("in March") is taken: a bare
+year or a number is too often part of the subject ("the 2019 election", "Resolution 2231"). A day without
+a year takes the latest year the indexed articles were published in; an index without dates gets no
+filter at all. It leaves out dates relative to events ("before the strike").
+"""
+
+from __future__ import annotations
+
+import calendar
+import dataclasses
+import re
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import NamedTuple
+
+from .answer import NOT_FOUND
+from .types import Answer, DateRange
+
+_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
+_MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
+_MONTHS["sept"] = 9
+_MON = r"(?P<{0}>january|february|march|april|may|june|july|august|september|october|november|december|" \
+       r"jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?"
+_DAY = r"(?P<{0}>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<{0}>(?:19|20)\d\d)"
+
+
+def _day(tag: str) -> str:
+    """One day: "Jan. 3", "January 3rd, 2020", "3 January 2020", "2020-01-03" (named groups end in `tag`)."""
+    m, d, y = (f"{g}{tag}" for g in ("m", "d", "y"))
+    return (rf"(?:{_MON.format(m)}\s+{_DAY.format(d)}(?:,?\s+{_YEAR.format(y)})?"
+            rf"|{_DAY.format(d + 'b')}\s+(?:of\s+)?{_MON.format(m + 'b')}(?:,?\s+{_YEAR.format(y + 'b')})?"
+            rf"|(?P<iso{tag}>(?:19|20)\d\d-[01]\d-[0-3]\d))")
+
+
+_ORDINAL = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "last": -1}
+_PATTERNS = [
+    ("between", re.compile(rf"\b(?:between|from)\s+{_day('1')}\s+(?:and|to|until|through)\s+{_day('2')}", re.I)),
+    ("span", re.compile(rf"\b{_MON.format('m')}\s+(?P<d1>[0-3]?\d)\s*[-–]\s*(?P<d2>[0-3]?\d)(?:,?\s+{_YEAR.format('y')})?\b", re.I)),
+    ("week", re.compile(rf"\b(?P<nth>first|1st|second|2nd|third|3rd|fourth|4th|last)\s+week\s+of\s+"
+                        rf"{_MON.format('m')}(?:,?\s+{_YEAR.format('y')})?", re.I)),
+    ("open", re.compile(rf"\b(?P<rel>before|after|since|until|till|up to)\s+(?:the\s+)?{_day('1')}", re.I)),
+    ("day", re.compile(rf"\b{_day('1')}(?![\w-])", re.I)),
+    ("month", re.compile(rf"\b(?:in|during|throughout|of|for)\s+(?:early\s+|late\s+|mid-?)?{_MON.format('m')}"
+                         rf"(?:,?\s+{_YEAR.format('y')})?\b", re.I)),
+]
+
+
+class Named(NamedTuple):
+    dates: DateRange  # the range the question names
+    rest: str  # the question without the words that name it, for retrieval and answering
+
+
+def named_dates(question: str, years: Sequence[int]) -> Named | None:
+    """The date range `question` names and the question without it, or None; `years` are those the
+    articles were published in (none: the articles have no dates, so nothing to filter by).
+
+    >>> named_dates("What did Russia say on Jan. 3?", [2019, 2020])
+    Named(dates=DateRange(since=datetime.date(2020, 1, 3), until=datetime.date(2020, 1, 3)), rest='What did Russia say?')
+    >>> named_dates("What happened in the last week of February 2017?", [2020]).dates.label()
+    '22-28 Feb 2017'
+    >>> named_dates("Who was elected in 2019?", [2019]) is None, named_dates("on Jan. 3", []) is None
+    (True, True)
+    """
+    if not years:
+        return None
+    default_year = max(years)
+    for kind, pattern in _PATTERNS:
+        for m in pattern.finditer(question):
+            found = _range(kind, m, default_year)
+            if found is not None:
+                a, b = m.span()
+                # with its preposition ("on", "in the"), so what is left reads as a question
+                head = re.sub(r"(?i)\b(?:on|in|during|throughout|of|for|from)(?:\s+the)?\s*$", "", question[:a])
+                rest = " ".join(f"{head.rstrip()} {question[b:].lstrip()}".split())
+                rest = re.sub(r"\s+([?.!,])", r"\1", rest)
+                return Named(found, rest if re.search(r"\w", rest) else question)
+    return None
+
+
+def _range(kind: str, m: re.Match[str], year: int) -> DateRange | None:
+    g = m.groupdict()
+    try:
+        if kind == "between":
+            a, b = _date(g, "1", year), _date(g, "2", year)
+            return DateRange(a, b) if a and b and a <= b else None
+        if kind == "span":
+            y, mon = int(g["y"] or year), _MONTHS[g["m"].lower()]
+            return DateRange(date(y, mon, int(g["d1"])), date(y, mon, int(g["d2"])))
+        if kind == "week":
+            y, mon = int(g["y"] or year), _MONTHS[g["m"].lower()]
+            last = calendar.monthrange(y, mon)[1]
+            nth = _ORDINAL[g["nth"].lower()]
+            first = last - 6 if nth < 0 else 1 + 7 * nth
+            return DateRange(date(y, mon, first), date(y, mon, min(first + 6, last)))
+        if kind == "open":
+            d = _date(g, "1", year)
+            if d is None:
+                return None
+            rel = g["rel"].lower()
+            if rel == "before":
+                return DateRange(None, d - timedelta(days=1))
+            if rel == "after":
+                return DateRange(d + timedelta(days=1), None)
+            return DateRange(d, None) if rel == "since" else DateRange(None, d)
+        if kind == "day":
+            d = _date(g, "1", year)
+            return DateRange(d, d) if d else None
+        if kind == "month":
+            name = g["m"].lower()
+            if name == "may" and not g["y"]:  # "in May" may be the verb's neighbour; "in May 2020" is a month
+                return None
+            y, mon = int(g["y"] or year), _MONTHS[name]
+            return DateRange(date(y, mon, 1), date(y, mon, calendar.monthrange(y, mon)[1]))
+    except ValueError:  # Feb 30, day 0
+        return None
+    return None
+
+
+def _date(g: dict[str, str | None], tag: str, year: int) -> date | None:
+    """The day matched by `_day(tag)`'s groups."""
+    if iso := g.get(f"iso{tag}"):
+        return date.fromisoformat(iso)
+    for suffix in ("", "b"):
+        mon, day = g.get(f"m{tag}{suffix}"), g.get(f"d{tag}{suffix}")
+        if mon and day:
+            y = g.get(f"y{tag}{suffix}")
+            return date(int(y) if y else year, _MONTHS[mon.lower()], int(day))
+    return None
+
+
+def dated(answer: Answer, dates: DateRange) -> Answer:
+    """`answer` saying that it comes from the articles of `dates` only (the question named them)."""
+    span = f"from {dates.label()}" if dates.since and dates.until else dates.label()  # "since 3 Jan 2020"
+    if answer.answer == NOT_FOUND:
+        notice = f"Searched only articles {span}, the dates the question names. {answer.notice}".strip()
+        return dataclasses.replace(answer, notice=notice, dates=dates)
+    return dataclasses.replace(answer, answer=f"Articles {span}: {answer.answer}", dates=dates)
