@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 import zipfile
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 for _k, _v in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
@@ -47,6 +47,9 @@ from rag.embed import embed_input  # noqa: E402
 from rag.ingest import read_jsonl  # noqa: E402
 from rag.layout import lex_path  # noqa: E402
 from rag.writer import Writer  # noqa: E402
+from rag.types import DateRange  # noqa: E402
+
+DAYS = 100  # days the scale store's documents are spread over (a one-day filter keeps 1%)
 from rag.dense import dense_index_for  # noqa: E402
 from rag.terms import terms  # noqa: E402
 
@@ -256,7 +259,8 @@ def bench_store_scale(records: list[dict], embedded: list[dict], embedder: Embed
         v = base + rng.normal(0, 0.04, base.shape).astype(np.float32)
         return v / np.linalg.norm(v, axis=-1, keepdims=True)
 
-    total, copy = 0, 0
+    total, copy, docs = 0, 0, 0
+    day0 = date(2020, 1, 1)  # documents are spread over DAYS days, so one day's filter keeps 1 in DAYS
     with Writer.open(settings.index_dir, manifest(settings, embedder), rebuild=True) as w:
         while total < target:
             for a in arts:
@@ -266,7 +270,9 @@ def bench_store_scale(records: list[dict], embedded: list[dict], embedder: Embed
                 if not chunks:
                     continue
                 doc_id = a.doc_id if copy == 0 else f"{a.doc_id}~{copy}"
-                a2 = a.__class__(**{**a.__dict__, "doc_id": doc_id})
+                a2 = a.__class__(**{**a.__dict__, "doc_id": doc_id,
+                                     "date": (day0 + timedelta(days=docs % DAYS)).isoformat()})
+                docs += 1
                 cs = [c.__class__(**{**c.__dict__, "doc_id": doc_id}) for c in chunks]
                 v, packed = np.zeros((len(cs), vecs.shape[1]), dtype=np.float32), []
                 for i, ch in enumerate(chunks):
@@ -287,6 +293,7 @@ def bench_store_scale(records: list[dict], embedded: list[dict], embedder: Embed
     setup_s = time.perf_counter() - t0
     idx = Index(settings, embedder=embedder)
     qs = queries_for(embedded, n_queries)
+    one_day = day0 + timedelta(days=7)
     out = {
         "chunks": idx.store.count_chunks(), "documents": idx.store.count_documents(),
         "dense_index": type(idx.store.dense).__name__, "really_embedded_chunks": len(texts),
@@ -295,6 +302,9 @@ def bench_store_scale(records: list[dict], embedded: list[dict], embedder: Embed
                "the embedded CNN/DM subset, else a random real vector + N(0, 0.04) noise per dim, renormalised; "
                "queries: the embedded articles' reference summaries (first sentence)",
         "search": latencies(lambda q: idx.search(q), qs),
+        # a date filter that keeps one day of DAYS (1% of the chunks): applied inside both retrievers
+        "search_one_day": latencies(lambda q: idx.search(q, since=one_day, until=one_day), qs),
+        "one_day_share": round(len(idx.store.allowed_ids(dates=DateRange(one_day, one_day))) / idx.store.count_chunks(), 4),
         "ask_extractive": latencies(lambda q: idx.ask(q, mode="extractive"), qs),
         # where search time goes: its two largest parts, alone
         "query_embedding": latencies(lambda q: idx.embedder.encode_query(q), qs),
@@ -304,7 +314,8 @@ def bench_store_scale(records: list[dict], embedded: list[dict], embedder: Embed
                       for p in settings.index_dir.glob("store-*") if p.suffix in (".sqlite", ".faiss", ".lex")},
     }
     say(f"[store {out['chunks']:,} chunks, {out['dense_index']}] search p50 {out['search']['p50_ms']} ms "
-        f"p95 {out['search']['p95_ms']} ms; ask p50 {out['ask_extractive']['p50_ms']} ms "
+        f"p95 {out['search']['p95_ms']} ms; with a one-day filter ({out['one_day_share']:.1%} of chunks) "
+        f"p50 {out['search_one_day']['p50_ms']} ms p95 {out['search_one_day']['p95_ms']} ms; ask p50 {out['ask_extractive']['p50_ms']} ms "
         f"p95 {out['ask_extractive']['p95_ms']} ms; of search: query embedding p50 {out['query_embedding']['p50_ms']} ms, "
         f"BM25 top 50 p50 {out['bm25_top50']['p50_ms']} ms; index {out['index_mib']} MiB {out['files_mib']} "
         f"(setup {setup_s:.0f}s)")
