@@ -24,13 +24,13 @@ from .followup import standalone_question
 from .build import update_index
 from .llm import fallback_answer, llm_answer
 from .rerank import CrossEncoderReranker, Reranker
-from .question import clean_query
+from .question import clean_query, named_outlets
 from .retrieve import search
 from .settings import Settings, check_range
 from .store import Store
 from .types import Answer, DateRange, Hits, IndexReport, IndexStats, Passage, Skipped
 from .timeline import TIMELINE_K, Timeline, build_timeline
-from .when import dated, named_dates
+from .when import named_dates, scoped
 from .uploads import copy_upload, received_file
 
 
@@ -197,15 +197,20 @@ class Index:
         self.refresh()
         store = self.store
         question, fault = standalone_question(question, history, settings)
-        named = None if dates else named_dates(question, store.date_years())
         asked = question
+        named = None if dates else named_dates(question, store.date_years())
         if named is not None:  # "What did Russia say on Jan. 3?": what Russia said, in the articles of that day
             dates, question = named.dates, named.rest
+        outlets: list[str] = []
+        if not sources:  # "What did the BBC report about ...": the BBC's articles
+            outlets, question = named_outlets(question, store.outlets())
+            sources = outlets
         hits = search(store, self.embedder, question, settings, k=k, sources=sources, doc_ids=doc_ids,
                       dates=dates, reranker=self.reranker)
         answers = self._answers_from(question, hits, store, settings, fault, stream)
-        if named is not None:
-            yield from (dated(dataclasses.replace(a, question=asked), named.dates) for a in answers)
+        if named is not None or outlets:
+            yield from (scoped(dataclasses.replace(a, question=asked, dates=dates or None),
+                               named.dates if named else None, outlets) for a in answers)
         elif dates:
             yield from (dataclasses.replace(a, dates=dates) for a in answers)
         else:

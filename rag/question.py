@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -175,3 +176,79 @@ def analyse(question: str) -> Analysis:
     if kind == "overview":
         focus = " ".join(INSTRUCTION_WORDS.sub(" ", question).split()).strip(" .?!,:;") or question
     return Analysis(kind, focus, max(0, min(points, 8)), phrase if head and kind == head else "")
+
+
+# -- outlets a question names ------------------------------------------------------------------
+_SAYS = (r"say|says|said|report|reports|reported|write|writes|wrote|cover|covers|covered|claim|claims|claimed|"
+         r"tell|tells|told|describe|describes|described|quote|quotes|quoted|publish|publishes|published|"
+         r"reveal|reveals|revealed")
+_OUTLET_SUFFIX = re.compile(r"(?i)\s+(?:news|online|digital|international|world|english|\.com)$")
+
+
+def outlet_aliases(source: str) -> set[str]:
+    """The ways a question may name the outlet `source`: its name, without "The" or a trailing "News",
+    and a web host's name ("cnn.com" -> "cnn", "www.bbc.co.uk" -> "bbc"), all lowercased.
+
+    >>> sorted(outlet_aliases("BBC News")), sorted(outlet_aliases("www.bbc.co.uk")), sorted(outlet_aliases("The Guardian"))
+    (['bbc', 'bbc news'], ['bbc', 'www.bbc.co.uk'], ['guardian', 'the guardian'])
+    """
+    name = " ".join(source.split()).lower()
+    out = {name}
+    bare = re.sub(r"^the\s+", "", name)
+    out.add(bare)
+    out.add(_OUTLET_SUFFIX.sub("", bare))
+    if re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", name):  # a web host
+        labels = [x for x in name.split(".") if x not in ("www", "m", "edition", "amp")]
+        if labels:
+            out.add(labels[0])
+    return {a for a in out if len(a) >= 2}
+
+
+def named_outlets(question: str, sources: list[str]) -> tuple[list[str], str]:
+    """The indexed outlets `question` attributes what it asks about to ("What did the BBC report ...",
+    "according to Reuters", "CNN's report on ..."), and the question without them; ([], question) when
+    it names none. Only an attribution counts: "Al Jazeera" as the subject ("Who runs Al Jazeera?") is not
+    a filter.
+
+    >>> named_outlets("What did the BBC report about the travel ban?", ["bbc.co.uk", "cnn.com"])
+    (['bbc.co.uk'], 'What was reported about the travel ban?')
+    >>> named_outlets("According to CNN, who argued the case?", ["bbc.co.uk", "cnn.com"])
+    (['cnn.com'], 'Who argued the case?')
+    >>> named_outlets("Who owns CNN?", ["cnn.com"])
+    ([], 'Who owns CNN?')
+    """
+    by_alias: dict[str, list[str]] = {}
+    for s in sources:
+        for a in outlet_aliases(s):
+            by_alias.setdefault(a, []).append(s)
+    if not by_alias:
+        return [], question
+    names = "|".join(re.escape(a) for a in sorted(by_alias, key=len, reverse=True))
+    the = r"(?:the\s+)?"
+    frames: list[tuple[str, Callable[[re.Match[str]], str]]] = [
+        # "What did the BBC report about X?" -> "What was reported about X?"
+        (rf"\b(?P<wh>what|how|when|where|who|why)\s+(?:did|does|do|has|have|had)\s+{the}(?P<o>{names})\s+(?P<v>{_SAYS})\b",
+         lambda m: f"{m.group('wh')} was reported"),
+        (rf"(?:,\s*)?\baccording\s+to\s+{the}(?P<o>{names})\b\s*,?\s*", lambda m: " "),
+        (rf"\b(?:in|by|from)\s+{the}(?P<o>{names})(?:'s|’s)?\s+(?:report|reports|reporting|coverage|articles?|stories|story)\b",
+         lambda m: "in reports"),
+        (rf"\b{the}(?P<o>{names})(?:'s|’s)\s+(?:report|reports|reporting|coverage|articles?|stories|story)\b",
+         lambda m: "reports"),
+        (rf"\b(?:as|what)\s+{the}(?P<o>{names})\s+(?P<v>{_SAYS})\b", lambda m: m.group(0).split()[0] + " was reported"),
+    ]
+    for pattern, replace in frames:
+        m = re.search(pattern, question, re.I)
+        if m is None:
+            continue
+        said = question[m.start("o"):m.end("o")]
+        if not said[:1].isupper():  # "the independent report": a word, not the outlet's name
+            continue
+        outlets = by_alias[said.lower()]
+        rest = question[:m.start()] + replace(m) + question[m.end():]
+        rest = re.sub(r"\s+([?.!,])", r"\1", " ".join(rest.split())).strip(" ,")
+        if not re.search(r"\w", rest):
+            rest = question
+        if m.start() == 0:  # "According to CNN, who ..." -> "Who ..."
+            rest = rest[:1].upper() + rest[1:]
+        return sorted(set(outlets)), rest
+    return [], question

@@ -61,6 +61,7 @@ class Store:
             self.db, self.conn, self.generation, self.dense = db, conn, generation, index
             self.lexicon, self.manifest = lexicon, manifest
             self._years: tuple[int, ...] | None = None
+            self._outlets: list[str] | None = None
             return
         raise IndexNotFoundError(f"index in {self.root} is incomplete or changing; run `rag index` to repair it")
 
@@ -170,6 +171,13 @@ class Store:
             f"SELECT c.id FROM chunks c JOIN documents d USING(doc_id) WHERE {' AND '.join(clauses)}", args
         )
         return np.array([r[0] for r in rows], dtype=np.int64)
+
+    def outlets(self) -> list[str]:
+        """The outlets the articles name (not ""), read once per generation: for questions that name one."""
+        with self._lock:
+            if self._outlets is None:
+                self._outlets = [r[0] for r in self.conn.execute("SELECT DISTINCT source FROM documents WHERE source != ''")]
+            return self._outlets
 
     def sources(self) -> list[tuple[str, int]]:
         """(source, number of documents), most documents first."""

@@ -132,10 +132,16 @@ def _date(g: dict[str, str | None], tag: str, year: int) -> date | None:
     return None
 
 
-def dated(answer: Answer, dates: DateRange) -> Answer:
-    """`answer` saying that it comes from the articles of `dates` only (the question named them)."""
-    span = f"from {dates.label()}" if dates.since and dates.until else dates.label()  # "since 3 Jan 2020"
+def scoped(answer: Answer, dates: DateRange | None, outlets: Sequence[str] = ()) -> Answer:
+    """`answer` saying that it comes only from the articles of `dates` and `outlets`, which the question
+    named ("Articles from 3 Jan 2020: ...", "Articles from bbc.co.uk: ...")."""
+    parts = [", ".join(outlets)] if outlets else []
+    if dates:
+        parts.append(dates.label())
+    span = ", ".join(parts)
+    span = f"from {span}" if outlets or (dates and dates.since and dates.until) else span  # "since 3 Jan 2020"
+    what = "the outlets and dates" if outlets and dates else "the outlets" if outlets else "the dates"
     if answer.answer == NOT_FOUND:
-        notice = f"Searched only articles {span}, the dates the question names. {answer.notice}".strip()
-        return dataclasses.replace(answer, notice=notice, dates=dates)
-    return dataclasses.replace(answer, answer=f"Articles {span}: {answer.answer}", dates=dates)
+        notice = f"Searched only articles {span}, {what} the question names. {answer.notice}".strip()
+        return dataclasses.replace(answer, notice=notice, dates=dates or answer.dates)
+    return dataclasses.replace(answer, answer=f"Articles {span}: {answer.answer}", dates=dates or answer.dates)

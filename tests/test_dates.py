@@ -293,3 +293,16 @@ def test_browser_timeline_view_and_date_settings(app_server, tmp_path):
             assert not dialogs, "article metadata must never run as script"
         finally:
             ctx.close()
+
+
+def test_a_question_that_names_an_outlet_is_answered_from_its_articles_and_says_so(news):
+    a = news.ask("What did the BBC report about the travel ban on Feb. 3?")
+    assert a.grounded and a.answer.startswith("Articles from bbc.co.uk, 3 Feb 2017: ")
+    assert a.citations and all(c.source == "bbc.co.uk" and c.date == "2017-02-03" for c in a.citations)
+    b = news.ask("According to CNN, what is the central question for the appellate court?")
+    assert b.grounded and b.answer.startswith("Articles from cnn.com: ") and b.dates is None
+    assert all(c.source == "cnn.com" for c in b.citations)
+    # the outlet as the question's subject is no filter; a filter the caller gives wins over the question
+    assert not news.ask("What is CNN?").answer.startswith("Articles from")
+    c = news.ask("According to CNN, what is the central question for the appellate court?", sources=["abcnews.go.com"])
+    assert all(x.source == "abcnews.go.com" for x in c.citations)
