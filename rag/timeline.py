@@ -23,6 +23,7 @@ from .store import Store
 from .types import Citation, DateRange, Hits, Sentence, day_label
 
 TIMELINE_K = 40  # passages a timeline is built from, unless asked otherwise
+PASSAGE_FLOOR = 0.5  # a passage's retrieval score, as a share of the best one's, for its sentences to count
 KEY_PER_ARTICLE = 2  # sentences one article may give the timeline
 KEY_FLOOR = 0.4  # a key sentence scores at least this share of the best one
 LEAD_BONUS = 0.05  # score an article's first two sentences gain: a news lead says what happened
@@ -74,7 +75,10 @@ class Timeline:
 def build_timeline(query: str, hits: Hits, store: Store, embedder: Embedder, *,
                    cache: SentenceCache | None = None, dates: DateRange | None = None) -> Timeline:
     """The timeline of the story `query` from its retrieved passages `hits`."""
-    sents = [s for s in sentences_of(hits.passages) if len(s.text.split()) >= MIN_WORDS]
+    top = max((p.score for p in hits.passages), default=0.0)
+    # passages retrieval itself ranks far below the best are about something else that shares a word
+    kept = [p for p in hits.passages if p.score >= PASSAGE_FLOOR * top]
+    sents = [s for s in sentences_of(kept) if len(s.text.split()) >= MIN_WORDS]
     if not sents:
         return Timeline(query, (), (), "No passage in the index matches this story.", dates)
     vecs = sentence_vectors(sents, store, embedder, cache or SentenceCache())
