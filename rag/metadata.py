@@ -68,10 +68,13 @@ _TIME = (r"(?P<hh>\d{1,2})[:.](?P<mm>\d{2})(?::(?P<ss>\d{2}))?\s*(?P<ampm>[ap]\.
 _DMY = _DAY + r"\s+" + _MON + r",?\s+" + _YEAR
 _MDY = _MON + r"\s+" + _DAY + r",?\s+" + _YEAR
 _YMD = r"(?P<year>\d{4})[-/](?P<mon>\d{1,2})[-/](?P<day>\d{1,2})"
+# Dots between numbers are day first wherever they are used ("07.02.2017", DW, most of Europe); slashes
+# are not: 02/07/2017 is February in the US and July elsewhere, so it is not read.
+_DOTTED = r"(?P<day>\d{1,2})\.(?P<mon>\d{1,2})\.(?P<year>\d{4})"
 _SEP = r"\s*(?:,|\bat\b|/|\||-|–|—|·)?\s*"
 _DATE_FORMS = [
     re.compile(r"^" + _WEEKDAY + r"?" + form + r"(?:" + _SEP + _TIME + r")?$", re.IGNORECASE)
-    for form in (_DMY, _MDY, _YMD)
+    for form in (_DMY, _MDY, _YMD, _DOTTED)
 ] + [  # the time first: "14:05 GMT, 3 January 2020"
     re.compile(r"^" + _TIME + _SEP + _WEEKDAY + r"?" + form + r"$", re.IGNORECASE) for form in (_DMY, _MDY)
 ]
@@ -91,6 +94,8 @@ def parse_date(text: str) -> str:
     ('2020-01-03T14:05:00+00:00', '2020-01-03T17:20:00+00:00')
     >>> parse_date("Sept. 30, 2019, 5:30 p.m. ET"), parse_date("2016/12/30 7:11")
     ('2019-09-30', '2016-12-30T07:11:00')
+    >>> parse_date("07.02.2017"), parse_date("02/07/2017")
+    ('2017-02-07', '')
     >>> parse_date("Feb. 30, 2020"), parse_date("early on Jan. 2, 2020"), parse_date("January 2020")
     ('', '', '')
     """
@@ -168,15 +173,19 @@ OUTLET_WORDS = re.compile(
     r"\b(?:News|Times|Post|Journal|Herald|Guardian|Reuters|AP|AFP|Press|Tribune|Telegraph|Daily|Weekly|Gazette"
     r"|Observer|Chronicle|Express|Mail|Independent|Standard|Review|Magazine|Radio|TV|Television|Network|Agency"
     r"|Media|Online|Newswire|Wire|Broadcasting|Bulletin|Courier|Dispatch|Examiner|Inquirer|Ledger|Monitor"
-    r"|Sentinel|Star|Sun|Register|Record|Insider|Today|Bloomberg|Associated Press)\b"
+    r"|Sentinel|Register|Insider|Bloomberg|Associated Press)\b"
     r"|\.(?:com|org|net|co\.uk|ru|de|ie|cn|in|au)\b"
 )
 # Acronyms that a headline ends with as its subject, not as its outlet ("... - NATO", "... – US").
 _NOT_OUTLETS = {"US", "USA", "UK", "EU", "UN", "NATO", "FBI", "CIA", "WHO", "IMF", "GOP", "ISIS", "OPEC", "NHS",
                 "IRGC", "MP", "MPS", "PM", "CEO", "GDP"}
-TITLE_TAG = re.compile(r"^(?P<headline>.+?)\s+(?:\||-|–|—)\s+(?P<tag>[^|–—]+?)$")
+TITLE_TAG = re.compile(r"^(?P<headline>.+)\s+(?P<sep>\||-|–|—)\s+(?P<tag>.+?)$")
+# The section names a page title puts between headline and outlet: "Headline | World | The Guardian"
+_SECTION = re.compile(r"\s+\|\s+[A-Z][\w&'’ -]{0,30}$")
 # "MOSCOW (Reuters) -", "WASHINGTON, Jan. 3 (AP) —", "Marseille, France (CNN)"
-DATELINE_AGENCY = re.compile(r"^[A-Z][\w .,'’/-]{1,60}?\((?P<agency>[A-Z][\w.&' -]{1,30})\)\s*(?:[-–—:]\s*)?\S")
+# "MOSCOW, February 7. /TASS/."
+DATELINE_AGENCY = re.compile(r"^[A-Z][\w .,'’/-]{1,60}?(?:\((?P<agency>[A-Z][\w.&' -]{1,30})\)\s*(?:[-–—:]\s*)?\S"
+                             r"|\s/(?P<slashed>[A-Z][A-Z-]{1,15})/\.?\s)")
 
 
 def looks_like_outlet(name: str, *, host: str = "") -> bool:
@@ -193,9 +202,13 @@ def looks_like_outlet(name: str, *, host: str = "") -> bool:
         return False
     if OUTLET_WORDS.search(name):
         return True
-    if any(re.fullmatch(r"[A-Z]{2,5}", w) and w not in _NOT_OUTLETS for w in words):
+    if host and _names_host(name, host):
         return True
-    return bool(host) and _names_host(name, host)
+    # An acronym alone or with a desk's name ("TASS", "BBC Sport"), not with other words ("EPA report",
+    # "Russian MP"); on a page whose host is known, an acronym that is not the host's is the headline's
+    # source ("... - ESRI" on rte.ie).
+    m = re.fullmatch(r"([A-Z]{2,5})(?: [A-Z][a-z]+){0,2}", name)
+    return m is not None and m.group(1) not in _NOT_OUTLETS and not host
 
 
 def _names_host(name: str, host: str) -> bool:
@@ -203,7 +216,8 @@ def _names_host(name: str, host: str) -> bool:
     letters = re.sub(r"[^a-z0-9]", "", name.lower())
     initials = "".join(w[0] for w in re.findall(r"[A-Za-z0-9]+", name)).lower()
     labels = host.lower().split(".")
-    return any(len(label) >= 2 and label in (letters, initials) for label in labels)
+    acronym = name.split()[0].lower() if re.match(r"[A-Z]{2,5}\b", name) else ""  # "BBC Sport" on bbc.co.uk
+    return any(len(label) >= 2 and label in (letters, initials, acronym) for label in labels)
 
 
 def title_outlet(title: str, *, host: str = "") -> tuple[str, str]:
@@ -214,10 +228,22 @@ def title_outlet(title: str, *, host: str = "") -> tuple[str, str]:
     ('Putin and Macron talk by phone', 'BBC News')
     >>> title_outlet("Putin and Macron Talk by Phone About Concerns – Kremlin")
     ('Putin and Macron Talk by Phone About Concerns – Kremlin', '')
+    >>> title_outlet("Polls open in the Netherlands | News | Al Jazeera", host="aljazeera.com")
+    ('Polls open in the Netherlands', 'Al Jazeera')
+    >>> title_outlet("Poland wants nuclear weapons for Europe | News | DW | 07.02.2017")
+    ('Poland wants nuclear weapons for Europe', 'DW')
     """
-    m = TITLE_TAG.match(" ".join(title.split()))
+    title = " ".join(title.split())
+    m = TITLE_TAG.match(title)
+    if m and parse_date(m.group("tag")):  # "Headline | News | DW | 07.02.2017": the outlet is before the date
+        headline, outlet = title_outlet(m.group("headline"), host=host)
+        return (headline, outlet) if outlet else (title, "")
     if m and len(m.group("headline").split()) >= 2 and looks_like_outlet(m.group("tag"), host=host):
-        return m.group("headline"), m.group("tag").strip()
+        headline = m.group("headline")
+        if m.group("sep") == "|":  # a pipe is page furniture, not a headline's: sections go too
+            while len(cut := _SECTION.sub("", headline)) < len(headline) and len(cut.split()) >= 2:
+                headline = cut
+        return headline, m.group("tag").strip()
     return title, ""
 
 
@@ -239,21 +265,28 @@ def dateline_agency(text: str) -> str:
 
     >>> dateline_agency("WASHINGTON, Jan. 3 (AP) — The president said"), dateline_agency("Paris (CNN)The court")
     ('AP', 'CNN')
+    >>> dateline_agency("MOSCOW, February 7. /TASS/. Investigators have seized")
+    'TASS'
     >>> dateline_agency("The minister (left) said")
     ''
     """
     m = DATELINE_AGENCY.match(text[:120])
     if not m:
         return ""
-    agency = m.group("agency").strip()
+    agency = (m.group("agency") or m.group("slashed")).strip()
     return agency if looks_like_outlet(agency) else ""
 
 
 # -------------------------------------------------------------------------------------------- authors
 
 _PARTICLES = {"de", "da", "di", "del", "der", "van", "von", "al", "el", "bin", "ibn", "la", "le", "du", "dos", "y"}
-_AFFILIATION = re.compile(r"\b(?:University|College|Institute|School|Center|Centre|Foundation|Staff|Desk|Team|Editors?|"
-                          r"Bureau|Correspondents?|Reporters?|Contributors?|Writers?)\b", re.IGNORECASE)
+# Words of an affiliation or a job title, which a byline puts beside the name ("Jane Doe, Search Supervisor")
+_AFFILIATION = re.compile(
+    r"\b(?:University|College|Institute|School|Center|Centre|Foundation|Staff|Desk|Team|Bureau|Editors?|Correspondents?"
+    r"|Reporters?|Contributors?|Writers?|Columnists?|Journalists?|Producers?|Analysts?|Photographers?|Supervisor|Manager"
+    r"|Director|President|Chair(?:man|woman)?|Founder|Professor|Chief|Head|Officer|Fellow|Partner|Lecturer|Student"
+    r"|Researcher|Scientist|Economist|Strategist|Consultant|Specialist|Advis[eo]r|Senior|Deputy|Associate)\b",
+    re.IGNORECASE)
 
 
 def _person(part: str) -> str:
@@ -291,7 +324,7 @@ def _names(value: Any) -> list[str]:
     if isinstance(value, str):
         return [" ".join(value.split())] if value.strip() else []
     if isinstance(value, dict):
-        if str(value.get("@type", "")).lower() == "organization":
+        if str(value.get("@type", "")).lower().endswith("organization"):  # a newsroom, not a person's byline
             return []
         return _names(value.get("name"))
     if isinstance(value, list):
@@ -445,17 +478,16 @@ def read_head(text: str, *, title: str = "", host: str = "") -> Head:
     """
     lines = text.split("\n")
     content = [i for i, ln in enumerate(lines) if ln.strip()][:HEAD_LINES]
-    found: dict[str, str] = {}
-    updated = ""
+    found = updated = Metadata()
     drop: dict[int, str] = {}
     names: list[int] = []  # bare name lines: a byline only beside other metadata
     meta_lines: set[int] = set()  # metadata or label-only lines ("Updated:"), which a bare name may sit beside
     for pos, i in enumerate(content):
         s = " ".join(lines[i].split())
-        rule, value = _head_line(s, title=title, host=host)
+        rule, meta = _head_line(s, title=title, host=host)
         if rule == "body":
             break
-        if rule == "skip":  # chrome or a caption: the cleaner's, but the head goes on past it
+        if rule in ("skip", "other"):  # the cleaner's boilerplate, or a short line: the head goes on past it
             if DATE_LABEL.match(s):
                 meta_lines.add(pos)
             continue
@@ -464,61 +496,65 @@ def read_head(text: str, *, title: str = "", host: str = "") -> Head:
             continue
         meta_lines.add(pos)
         drop[i] = rule
-        if rule == "dateline":
-            label = DATE_LABEL.match(s)
-            if label and re.search(r"(?i)updated|modified", label.group("label")):
-                updated = updated or value
-            else:
-                found.setdefault("date", value)
-        elif rule == "byline":
-            found.setdefault("author", value)
-        elif rule == "link":
-            found.setdefault("url", value)
-        elif rule == "outlet":
-            found.setdefault("source", value)
+        label = DATE_LABEL.match(s)
+        if meta.date and label and re.search(r"(?i)updated|modified", label.group("label")):
+            updated = updated.merged(Metadata(date=meta.date))  # a publication date, when there is one, wins
+            meta = replace(meta, date="")
+        found = found.merged(meta)
     for pos in names:
         s = " ".join(lines[content[pos]].split())
         beside = {pos - 1, pos + 1} & meta_lines or (
             pos + 1 < len(content) and JOB_TITLE.match(" ".join(lines[content[pos + 1]].split())))
-        if beside and "author" not in found and (name := author_names(s)):
-            found["author"] = name
+        if beside and not found.author and (name := author_names(s)):
+            found = replace(found, author=name)
             drop[content[pos]] = "byline"
     removed = tuple(Removal(rule, " ".join(lines[i].split())) for i, rule in sorted(drop.items()))
     body = "\n".join(ln for i, ln in enumerate(lines) if i not in drop)
-    meta = Metadata(date=found.get("date") or updated, source=found.get("source", ""),
-                    author=found.get("author", ""), url=found.get("url", ""))
-    return Head(meta, body, removed)
+    return Head(found.merged(updated), body, removed)
 
 
-def _head_line(s: str, *, title: str, host: str) -> tuple[str, str]:
-    """What one line near the top is: ("dateline", iso), ("byline", names), ("link", url), ("outlet",
-    name), ("name", "") for a bare name, ("skip", "") for the cleaner's boilerplate, or ("body", "")."""
+def _head_line(s: str, *, title: str, host: str) -> tuple[str, Metadata]:
+    """What one line near the top is, and what it says: "dateline", "byline", "link" or "outlet" for
+    a metadata line (the name of the rule that removes it); "name" for a bare name; "skip" for the
+    cleaner's boilerplate; "other" for a short line that is neither; "body" where the body begins."""
+    none = Metadata()
     if title and s.casefold() == title.casefold():
-        return "skip", ""
+        return "skip", none
     if URL_ONLY.match(s):
-        return ("link", s) if s.lower().startswith("http") else ("skip", "")
+        return ("link", Metadata(url=s)) if s.lower().startswith("http") else ("skip", none)
     m = LABELLED.match(s)
     if m:
         label, value = m.group("label").lower(), m.group("value").strip()
         if label in ("url", "link", "original url", "source url"):
-            return ("link", value) if URL_ONLY.match(value) and value.lower().startswith("http") else ("skip", "")
+            ok = URL_ONLY.match(value) and value.lower().startswith("http")
+            return ("link", Metadata(url=value)) if ok else ("skip", none)
         if label in ("author", "authors", "byline", "written by"):
-            return ("byline", names) if (names := author_names(value)) else ("skip", "")
-        return ("outlet", value) if len(value) <= 60 else ("body", "")
-    parts = [p for p in re.split(r"\s+(?:\||·|/)\s+", s) if p]
-    iso = [parse_date(p) for p in parts]
-    if iso and all(iso):
-        return "dateline", iso[0]
+            return ("byline", Metadata(author=names)) if (names := author_names(value)) else ("skip", none)
+        return ("outlet", Metadata(source=value)) if len(value) <= 60 else ("body", none)
+    # a line of parts: "Jan. 2, 2020 | Updated 2 hours ago", "By Jane Doe · Reuters · 3 Jan 2020"
+    parts = [p for p in re.split(r"\s+(?:\||·|/)\s+", s) if p] if len(s) <= 160 else [s]
+    found, rule = none, ""
+    for part in parts:
+        if date := parse_date(part):
+            found, rule = found.merged(Metadata(date=date)), rule or "dateline"
+        elif BY_PREFIX.match(part) and not part.endswith((".", "?", "!", ":")) and (people := author_names(part)):
+            found, rule = found.merged(Metadata(author=people)), rule or "byline"
+        elif len(parts) > 1 and looks_like_outlet(part, host=host):
+            found, rule = found.merged(Metadata(source=part.strip())), rule or "outlet"
+        elif not (len(parts) > 1 and CHROME.match(part)):
+            break
+    else:
+        if rule:
+            return rule, found
     if len(s) <= 120 and BY_PREFIX.match(s) and not s.endswith((".", "?", "!", ":")):
-        people = author_names(s)
-        return ("byline", people) if people else ("skip", "")
-    if any(iso) and len(s) <= 80 and all(d or BY_PREFIX.match(p) or CHROME.match(p) for p, d in zip(parts, iso)):
-        return "dateline", next(d for d in iso if d)  # "Jan. 2, 2020 / Updated 2 hours ago"
+        return ("byline", Metadata(author=people)) if (people := author_names(s)) else ("skip", none)
     if len(s) <= 60 and BYLINE.match(s) and not s.endswith((".", "?", "!", "”", '"', ":")) and author_names(s):
-        return "name", ""
+        return "name", none
     if len(s) <= 120 and CHROME.match(s) or len(s) <= 400 and (PROMO.match(s) or CAPTION.search(s)):
-        return "skip", ""
-    return "body", ""
+        return "skip", none
+    if len(s) <= 80 and len(s.split()) <= 12 and not s.endswith((".", "?", "!", "”", '"')):
+        return "other", none
+    return "body", none
 
 
 def with_source(meta: Metadata, *, title: str, body: str, copyright_owner: str = "") -> tuple[Metadata, str]:
@@ -529,5 +565,6 @@ def with_source(meta: Metadata, *, title: str, body: str, copyright_owner: str =
     if meta.source:
         # the tag repeats the named outlet: take it off the headline
         return meta, headline if tagged and tagged.casefold() == meta.source.casefold() else title
-    source = tagged or copyright_owner or host_source(meta.url) or dateline_agency(body.lstrip())
+    # a "title" that opens with a dateline is the article's lead sentence
+    source = tagged or copyright_owner or host_source(meta.url) or dateline_agency(body.lstrip()) or dateline_agency(title)
     return replace(meta, source=source), headline if tagged else title
