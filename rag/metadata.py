@@ -183,9 +183,12 @@ TITLE_TAG = re.compile(r"^(?P<headline>.+)\s+(?P<sep>\||-|–|—)\s+(?P<tag>.+?
 # The section names a page title puts between headline and outlet: "Headline | World | The Guardian"
 _SECTION = re.compile(r"\s+\|\s+[A-Z][\w&'’ -]{0,30}$")
 # "MOSCOW (Reuters) -", "WASHINGTON, Jan. 3 (AP) —", "Marseille, France (CNN)"
-# "MOSCOW, February 7. /TASS/."
-DATELINE_AGENCY = re.compile(r"^[A-Z][\w .,'’/-]{1,60}?(?:\((?P<agency>[A-Z][\w.&' -]{1,30})\)\s*(?:[-–—:]\s*)?\S"
-                             r"|\s/(?P<slashed>[A-Z][A-Z-]{1,15})/\.?\s)")
+# A place, perhaps a day, then the agency: "MOSCOW (Reuters) - ", "WASHINGTON, Jan. 3 (AP) — ",
+# "Marseille, France (CNN)The", "MOSCOW, February 7. /TASS/. ". The dash, or no space before the text,
+# is what tells it from a first sentence's abbreviation ("The Energy Market Operator (AEMO) said").
+DATELINE_AGENCY = re.compile(
+    r"^(?:[A-Z][\w.'’-]*(?:[ /-][A-Z][\w.'’-]*){0,3},?\s*){1,3}(?:(?i:" + _MON + r")\s+\d{1,2}\.?\s*)?"
+    r"(?:\((?P<agency>[A-Z][\w.&' -]{1,30})\)(?:\s*[-–—]\s+|[A-Z“\"‘'])|/(?P<slashed>[A-Z][A-Z-]{1,15})/\.?\s)")
 
 
 def looks_like_outlet(name: str, *, host: str = "") -> bool:
@@ -198,6 +201,8 @@ def looks_like_outlet(name: str, *, host: str = "") -> bool:
     """
     name = name.strip()
     words = name.split()
+    if not name[:1].isupper() and not re.fullmatch(r"[\w.-]+\.[a-z]{2,}", name):  # "for TV", but "nytimes.com"
+        return False
     if not 1 <= len(words) <= 6 or len(name) > 60 or name.endswith((".", "?", "!")) and not OUTLET_WORDS.search(name):
         return False
     if OUTLET_WORDS.search(name):
@@ -270,7 +275,7 @@ def dateline_agency(text: str) -> str:
     >>> dateline_agency("The minister (left) said")
     ''
     """
-    m = DATELINE_AGENCY.match(text[:120])
+    m = DATELINE_AGENCY.match(text[:160])
     if not m:
         return ""
     agency = (m.group("agency") or m.group("slashed")).strip()
@@ -561,7 +566,8 @@ def with_source(meta: Metadata, *, title: str, body: str, copyright_owner: str =
     """`meta` with its outlet filled in, in order of trust: what the input names, the title's tag, the
     copyright line's owner, the URL's host, then the dateline's agency. Returns it and the title
     without its outlet tag."""
-    headline, tagged = title_outlet(title, host=host_source(meta.url))
+    # a lead sentence shortened to a title ("... for TV …") has no tag
+    headline, tagged = title_outlet(title, host=host_source(meta.url)) if not title.endswith("…") else (title, "")
     if meta.source:
         # the tag repeats the named outlet: take it off the headline
         return meta, headline if tagged and tagged.casefold() == meta.source.casefold() else title
