@@ -278,7 +278,7 @@ class _ArticleParser(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k.lower(): (v or "") for k, v in attrs}
         if tag == "meta":
-            key = (a.get("property") or a.get("name") or "").lower()
+            key = (a.get("property") or a.get("name") or a.get("itemprop") or "").lower()
             if key and a.get("content") and key not in self.meta:
                 self.meta[key] = a["content"].strip()
             return

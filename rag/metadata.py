@@ -305,7 +305,7 @@ def _person(part: str) -> str:
     for w in words:
         if w.lower() in _PARTICLES:
             continue
-        if not re.fullmatch(r"[A-Z][\w'’.-]*", w) or any(ch.isdigit() for ch in w):
+        if not (w[0].isupper() and re.fullmatch(r"[^\W\d_][\w'’.-]*", w)) or any(ch.isdigit() for ch in w):  # "Álvarez"
             return ""
     return part
 
@@ -313,8 +313,8 @@ def _person(part: str) -> str:
 def author_names(byline: str) -> str:
     """The people a byline names, joined with ", "; "" when it names none.
 
-    >>> author_names("By Jane Doe and John Roe"), author_names("By JANE DOE, Reuters")
-    ('Jane Doe, John Roe', 'Jane Doe')
+    >>> author_names("By Jane Doe and John Roe"), author_names("By JANE DOE, Reuters"), author_names("José Álvarez")
+    ('Jane Doe, John Roe', 'Jane Doe', 'José Álvarez')
     >>> author_names("By Ivan Oransky, New York University and Adam Marcus, Johns Hopkins University")
     'Ivan Oransky, Adam Marcus'
     """
@@ -394,12 +394,12 @@ def from_html(meta: Mapping[str, str], ld_json: Iterable[str], *, time: str = ""
     the article, then the outlet named in the `<title>`'s tag, then the URL's host."""
     ld = _from_ld_json(ld_json)
     url = ld.url or meta.get("og:url", "") or meta.get("canonical", "")
-    date = ld.date or next((d for key in ("article:published_time", "og:published_time", "datePublished", "date",
+    date = ld.date or next((d for key in ("article:published_time", "og:published_time", "datepublished", "date",
                                           "pubdate", "publishdate", "publish-date", "dc.date", "dc.date.issued",
                                           "sailthru.date", "parsely-pub-date") if (d := parse_date(meta.get(key, "")))),
                            "") or parse_date(time)
     author = ld.author or _first_meta_author(meta)
-    source = ld.source or _clean_value(meta.get("og:site_name", "")) or _clean_value(meta.get("application-name", ""))
+    source = ld.source or _clean_value(meta.get("og:site_name", ""))
     if not source and title:
         source = title_outlet(title, host=host_source(url))[1]
     return Metadata(date=date, source=source, author=author, url=_clean_value(url))
@@ -413,11 +413,11 @@ def _first_meta_author(meta: Mapping[str, str]) -> str:
 
 
 def _meta_author(value: str) -> str:
-    """A meta tag's author: a name, not a profile URL."""
+    """A meta tag's people: names, not a profile URL nor the newsroom ("BBC News")."""
     value = " ".join(value.split())
     if not value or re.match(r"(?i)^(?:https?://|www\.)", value) or "/" in value:
         return ""
-    return author_names(value) if value.lower().startswith("by ") else value
+    return author_names(value)
 
 
 def _from_ld_json(scripts: Iterable[str]) -> Metadata:

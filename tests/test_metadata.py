@@ -198,3 +198,13 @@ def test_a_bare_name_is_a_byline_only_beside_other_metadata():
     assert a.author == "Jack Phillips" and a.text == "Russia has condemned the strike."
     b = parse_text("Soleimani killing\n\nRussia Condemns Strike\n\nRussia has condemned the strike.", doc_id="b")
     assert b.author == ""
+
+
+def test_html_itemprop_date_and_a_newsroom_as_meta_author():
+    page = """<html><head><title>Suspect in Louvre attack breaks his silence | News | DW | 07.02.2017</title>
+    <meta itemprop="datePublished" content="2017-02-07"><meta name="author" content="Deutsche Welle News">
+    </head><body><article><p>The suspect has started talking to investigators.</p></article></body></html>"""
+    a = parse_html(page, doc_id="dw", origin="dw.html")
+    assert (a.title, a.date, a.source, a.author) == ("Suspect in Louvre attack breaks his silence", "2017-02-07", "DW", "")
+    b = parse_html(page.replace("Deutsche Welle News", "José Álvarez"), doc_id="dw", origin="dw.html")
+    assert b.author == "José Álvarez"
