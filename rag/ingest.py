@@ -247,7 +247,7 @@ def parse_html(html: str, *, doc_id: str, origin: str = "") -> Article:
     page_title = " ".join(normalize(parser.title).split())
     title = parser.meta.get("og:title") or parser.h1 or page_title
     title = " ".join(normalize(title).split())
-    fields = from_html(parser.meta, parser.ld_json, time=parser.time, title=page_title)
+    fields = from_html(parser.meta, parser.ld_json, time=parser.time, title=page_title, byline=parser.byline)
     head = read_head(parser.text(), title=title, host=host_source(fields.url))
     cleaned = clean(head.body, title=title)
     return _article(doc_id, title or _shorten(cleaned.text.split("\n")[0]), cleaned, fields.merged(head.meta),
@@ -268,7 +268,10 @@ class _ArticleParser(HTMLParser):
         self.meta: dict[str, str] = {}
         self.title = self.h1 = self.time = ""
         self.ld_json: list[str] = []  # the text of each <script type="application/ld+json">
+        self.byline = ""  # the text of the first element marked as the byline (class "byline", rel="author")
         self._in_ld = False
+        self._byline_depth = 0  # depth of the byline element in the stack while inside it
+        self._byline_seen = False
         self._skip = 0
         self._stack: list[str] = []
         self._parts: dict[str, list[str]] = {"article": [], "main": [], "body": []}
@@ -296,7 +299,11 @@ class _ArticleParser(HTMLParser):
             if tag == "br":
                 self._newline()
             return
+        # the article's own byline: inside the article (its header too), not in a related list or a sidebar
+        in_article = (self._in["article"] or self._in["main"]) and all(t == "!header" for t in self._stack if t[0] == "!")
         self._stack.append(tag)
+        if not self._byline_seen and in_article and _byline_element(a):
+            self._byline_seen, self._byline_depth = True, len(self._stack)
         if tag in self.SKIP or _hidden_chrome(a):
             self._skip += 1
             self._stack[-1] = "!" + tag
@@ -323,6 +330,8 @@ class _ArticleParser(HTMLParser):
                         self._in[name] -= 1
                 del self._stack[j:]
                 break
+        if self._byline_depth > len(self._stack):
+            self._byline_depth = 0
         if tag == "title":
             self._in_title = False
         if tag == "script":
@@ -340,6 +349,8 @@ class _ArticleParser(HTMLParser):
         if self._in_title:
             self.title += data
             return
+        if self._byline_depth and len(self.byline) < 300:  # also inside a skipped <header>
+            self.byline += data
         if self._skip:
             return
         if self._in_h1 and not self.h1:
@@ -358,6 +369,16 @@ class _ArticleParser(HTMLParser):
             if t.strip():
                 return re.sub(r"[ \t]+", " ", t)
         return ""
+
+
+def _byline_element(attrs: dict[str, str]) -> bool:
+    """An element marked as the byline: rel="author", itemprop="author", a class or id "byline" or
+    "author" (not an author's bio, photo or follow button)."""
+    if "author" in attrs.get("rel", "").lower().split() or attrs.get("itemprop", "").lower() == "author":
+        return True
+    names = f"{attrs.get('class', '')} {attrs.get('id', '')}".lower()
+    return bool(re.search(r"(?<![a-z])(?:byline|author|authors|contributors?)(?![a-z])", names)) and not re.search(
+        r"bio|avatar|image|img|photo|picture|social|follow|about|more|info|desc", names)
 
 
 def _hidden_chrome(attrs: dict[str, str]) -> bool:

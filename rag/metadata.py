@@ -389,16 +389,17 @@ def _clean_value(s: str) -> str:
 _ARTICLE_TYPES = re.compile(r"^(?:\w*NewsArticle|Article|BlogPosting|Report)$")
 
 
-def from_html(meta: Mapping[str, str], ld_json: Iterable[str], *, time: str = "", title: str = "") -> Metadata:
+def from_html(meta: Mapping[str, str], ld_json: Iterable[str], *, time: str = "", title: str = "",
+              byline: str = "") -> Metadata:
     """The metadata an HTML page gives: JSON-LD first, then meta tags, then `<time datetime>` inside
-    the article, then the outlet named in the `<title>`'s tag, then the URL's host."""
+    the article, the byline element's names, and the outlet named in the `<title>`'s tag."""
     ld = _from_ld_json(ld_json)
     url = ld.url or meta.get("og:url", "") or meta.get("canonical", "")
     date = ld.date or next((d for key in ("article:published_time", "og:published_time", "datepublished", "date",
                                           "pubdate", "publishdate", "publish-date", "dc.date", "dc.date.issued",
                                           "sailthru.date", "parsely-pub-date") if (d := parse_date(meta.get(key, "")))),
                            "") or parse_date(time)
-    author = ld.author or _first_meta_author(meta)
+    author = ld.author or _first_meta_author(meta) or author_names(" ".join(byline.split()))
     source = ld.source or _clean_value(meta.get("og:site_name", ""))
     if not source and title:
         source = title_outlet(title, host=host_source(url))[1]

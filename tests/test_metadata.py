@@ -208,3 +208,14 @@ def test_html_itemprop_date_and_a_newsroom_as_meta_author():
     assert (a.title, a.date, a.source, a.author) == ("Suspect in Louvre attack breaks his silence", "2017-02-07", "DW", "")
     b = parse_html(page.replace("Deutsche Welle News", "José Álvarez"), doc_id="dw", origin="dw.html")
     assert b.author == "José Álvarez"
+
+
+def test_html_byline_element_in_the_article_header():
+    page = """<html><head><title>Voice Search Turns Up the Volume | The Huffington Post</title></head><body>
+    <div class="author-bio">Jane Roe writes about cats.</div><div class="byline">By John Roe</div>
+    <article><aside class="related"><span class="author">Jim Other</span></aside><header><h1>Voice Search Turns Up the Volume</h1>
+    <div class="byline">By <a rel="author" href="/author/melissa-mackey">Melissa Mackey</a>, Search Supervisor</div></header>
+    <p>Voice search is about to move from a whisper to a shout, quickly.</p></article></body></html>"""
+    a = parse_html(page, doc_id="h", origin="h.html")
+    assert (a.source, a.author) == ("The Huffington Post", "Melissa Mackey")
+    assert a.text == "Voice search is about to move from a whisper to a shout, quickly."
