@@ -39,8 +39,9 @@ EMBED_BATCH = 256  # chunks embedded per call: keeps memory flat and the progres
 
 
 def article_hash(article: Article) -> str:
-    blob = json.dumps([article.title, article.text, article.source, article.url, article.date, article.author],
-                      ensure_ascii=False)
+    fields = [article.title, article.text, article.source, article.url, article.date]
+    # an author joins the hash only when known, so that articles without one keep the hash they had
+    blob = json.dumps(fields + [article.author] if article.author else fields, ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 

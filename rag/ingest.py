@@ -15,11 +15,11 @@ import re
 from collections.abc import Iterable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
-from .clean import clean, normalize
+from .clean import Cleaned, clean, normalize
 from .errors import SourceError
-from .types import Article, Skipped, record_origin
+from .metadata import Head, Metadata, from_html, from_record, host_source, read_head, with_source
+from .types import Article, Removal, Skipped, record_origin
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -135,10 +135,13 @@ def decode(data: bytes) -> str | None:
 
 
 def parse_text(text: str, *, doc_id: str, origin: str = "", markdown: bool = False, source: str = "") -> Article:
-    """A plain-text or Markdown article: the first non-empty line is the title."""
+    """A plain-text or Markdown article: the first non-empty line is the title (after any URL or date
+    lines above it); date, byline and URL lines at the top are its metadata."""
     text = normalize(text)
     if markdown:
         text = _strip_markdown(text)
+    above = read_head(text)  # metadata lines above the title, which read_head stops at
+    text = above.body
     lines = text.split("\n")
     first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
     title, body = "", text
@@ -149,21 +152,35 @@ def parse_text(text: str, *, doc_id: str, origin: str = "", markdown: bool = Fal
             body = rest
         else:  # a lead sentence, or the only line: keep it in the text, shorten it for display
             title = _shorten(title)
+    head = read_head(body, title=title, host=host_source(above.meta.url)) if body is not text else Head(Metadata(), body, ())
     # the only line is both title and text: cleaning must not drop it as a repeat of the title
-    cleaned = clean(body, title=title if body is not text else "")
+    cleaned = clean(head.body, title=title if body is not text else "")
+    meta = Metadata(source=source).merged(above.meta).merged(head.meta)
+    return _article(doc_id, title, cleaned, meta, origin=origin, removed=above.removed + head.removed)
+
+
+def _article(doc_id: str, title: str, cleaned: Cleaned, meta: Metadata, *, origin: str,
+             removed: tuple[Removal, ...]) -> Article:
+    """The article, with its outlet filled in from the title's tag, copyright line, URL or dateline."""
+    meta, headline = with_source(meta, title=title, body=cleaned.text, copyright_owner=cleaned.source)
+    if headline != title:
+        removed += (Removal("outlet", title[len(headline):].strip(" |-–—")),)
     return Article(
         doc_id=doc_id,
-        title=title,
+        title=headline,
         text=cleaned.text,
-        source=source or cleaned.source or Path(origin).name,
+        source=meta.source,
+        url=meta.url,
+        date=meta.date,
         origin=origin,
-        removed=cleaned.removed,
+        removed=removed + cleaned.removed,
+        author=meta.author,
     )
 
 
 def read_jsonl(path: Path, *, max_record_bytes: int = 20_000_000) -> Iterator[Article | Skipped]:
-    """One article per line: `{"id", "title", "text", "url"?, "date"?, "source"?}`; bad lines are
-    reported by number and the rest is read."""
+    """One article per line: `{"id", "title", "text", "url"?, "date"?, "source"?, "author"?}` (and the
+    other names `metadata.from_record` reads); bad lines are reported by number and the rest is read."""
     seen: set[str] = set()
     try:
         fh = path.open("rb")
@@ -209,20 +226,14 @@ def read_jsonl(path: Path, *, max_record_bytes: int = 20_000_000) -> Iterator[Ar
             seen.add(doc_id)
             title = rec.get("title")
             title = " ".join(normalize(title).split()) if isinstance(title, str) else ""
-            cleaned = clean(text, title=title)
+            fields = from_record(rec)
+            head = read_head(normalize(text), title=title, host=host_source(fields.url))
+            cleaned = clean(head.body, title=title)
             if not cleaned.text.strip():
                 yield Skipped(where, "no article text left after cleaning")
                 continue
-            yield Article(
-                doc_id=doc_id,
-                title=title or _shorten(cleaned.text.split("\n")[0]),
-                text=cleaned.text,
-                source=_field(rec, "source") or cleaned.source or path.name,
-                url=_field(rec, "url"),
-                date=_field(rec, "date"),
-                origin=record_origin(str(path), lineno),
-                removed=cleaned.removed,
-            )
+            yield _article(doc_id, title or _shorten(cleaned.text.split("\n")[0]), cleaned,
+                           fields.merged(head.meta), origin=record_origin(str(path), lineno), removed=head.removed)
 
 
 def parse_html(html: str, *, doc_id: str, origin: str = "") -> Article:
@@ -233,21 +244,14 @@ def parse_html(html: str, *, doc_id: str, origin: str = "") -> Article:
         parser.close()
     except Exception:  # html.parser is lenient, but a broken page must not stop the run
         pass
-    meta = parser.meta
-    title = meta.get("og:title") or parser.h1 or parser.title
+    page_title = " ".join(normalize(parser.title).split())
+    title = parser.meta.get("og:title") or parser.h1 or page_title
     title = " ".join(normalize(title).split())
-    body = parser.text()
-    cleaned = clean(body, title=title)
-    return Article(
-        doc_id=doc_id,
-        title=title or _shorten(cleaned.text.split("\n")[0]),
-        text=cleaned.text,
-        source=meta.get("og:site_name") or cleaned.source or Path(origin).name,
-        url=meta.get("og:url") or meta.get("canonical", ""),
-        date=meta.get("article:published_time") or meta.get("date") or parser.time,
-        origin=origin,
-        removed=cleaned.removed,
-    )
+    fields = from_html(parser.meta, parser.ld_json, time=parser.time, title=page_title, byline=parser.byline)
+    head = read_head(parser.text(), title=title, host=host_source(fields.url))
+    cleaned = clean(head.body, title=title)
+    return _article(doc_id, title or _shorten(cleaned.text.split("\n")[0]), cleaned, fields.merged(head.meta),
+                    origin=origin, removed=head.removed)
 
 
 class _ArticleParser(HTMLParser):
@@ -263,6 +267,11 @@ class _ArticleParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.meta: dict[str, str] = {}
         self.title = self.h1 = self.time = ""
+        self.ld_json: list[str] = []  # the text of each <script type="application/ld+json">
+        self.byline = ""  # the text of the first element marked as the byline (class "byline", rel="author")
+        self._in_ld = False
+        self._byline_depth = 0  # depth of the byline element in the stack while inside it
+        self._byline_seen = False
         self._skip = 0
         self._stack: list[str] = []
         self._parts: dict[str, list[str]] = {"article": [], "main": [], "body": []}
@@ -272,20 +281,29 @@ class _ArticleParser(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k.lower(): (v or "") for k, v in attrs}
         if tag == "meta":
-            key = (a.get("property") or a.get("name") or "").lower()
+            key = (a.get("property") or a.get("name") or a.get("itemprop") or "").lower()
             if key and a.get("content") and key not in self.meta:
                 self.meta[key] = a["content"].strip()
             return
         if tag == "link" and "canonical" in a.get("rel", "").lower():
             self.meta.setdefault("canonical", a.get("href", ""))
             return
-        if tag == "time" and a.get("datetime") and not self.time:
+        # a <time> in the article (or marked as the publication date), not one beside a related link
+        if tag == "time" and a.get("datetime") and not self.time and (
+                self._in["article"] or "pubdate" in a or a.get("itemprop", "").lower() == "datepublished"):
             self.time = a["datetime"]
+        if tag == "script" and a.get("type", "").strip().lower() == "application/ld+json":
+            self._in_ld = True
+            self.ld_json.append("")
         if tag in self.VOID:
             if tag == "br":
                 self._newline()
             return
+        # the article's own byline: inside the article (its header too), not in a related list or a sidebar
+        in_article = (self._in["article"] or self._in["main"]) and all(t == "!header" for t in self._stack if t[0] == "!")
         self._stack.append(tag)
+        if not self._byline_seen and in_article and _byline_element(a):
+            self._byline_seen, self._byline_depth = True, len(self._stack)
         if tag in self.SKIP or _hidden_chrome(a):
             self._skip += 1
             self._stack[-1] = "!" + tag
@@ -312,17 +330,27 @@ class _ArticleParser(HTMLParser):
                         self._in[name] -= 1
                 del self._stack[j:]
                 break
+        if self._byline_depth > len(self._stack):
+            self._byline_depth = 0
         if tag == "title":
             self._in_title = False
+        if tag == "script":
+            self._in_ld = False
         if tag == "h1":
             self._in_h1 = False
         if tag in self.BLOCK:
             self._newline()
 
     def handle_data(self, data: str) -> None:
+        if self._in_ld:
+            if len(self.ld_json[-1]) < 1_000_000:
+                self.ld_json[-1] += data
+            return
         if self._in_title:
             self.title += data
             return
+        if self._byline_depth and len(self.byline) < 300:  # also inside a skipped <header>
+            self.byline += data
         if self._skip:
             return
         if self._in_h1 and not self.h1:
@@ -341,6 +369,16 @@ class _ArticleParser(HTMLParser):
             if t.strip():
                 return re.sub(r"[ \t]+", " ", t)
         return ""
+
+
+def _byline_element(attrs: dict[str, str]) -> bool:
+    """An element marked as the byline: rel="author", itemprop="author", a class or id "byline" or
+    "author" (not an author's bio, photo or follow button)."""
+    if "author" in attrs.get("rel", "").lower().split() or attrs.get("itemprop", "").lower() == "author":
+        return True
+    names = f"{attrs.get('class', '')} {attrs.get('id', '')}".lower()
+    return bool(re.search(r"(?<![a-z])(?:byline|author|authors|contributors?)(?![a-z])", names)) and not re.search(
+        r"bio|avatar|image|img|photo|picture|social|follow|about|more|info|desc", names)
 
 
 def _hidden_chrome(attrs: dict[str, str]) -> bool:
@@ -362,11 +400,6 @@ def _strip_markdown(text: str) -> str:
 def _shorten(s: str, words: int = 14) -> str:
     parts = s.split()
     return s if len(parts) <= words else " ".join(parts[:words]) + " …"
-
-
-def _field(rec: dict[str, Any], name: str) -> str:
-    v = rec.get(name)
-    return " ".join(_valid(str(v)).split()) if isinstance(v, (str, int, float)) and str(v).strip() else ""
 
 
 def _valid(s: str) -> str:

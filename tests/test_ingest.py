@@ -60,7 +60,8 @@ def test_jsonl_bad_lines_are_reported_by_number(tmp_path):
     ]
     p.write_text("\n".join(lines) + "\n")
     arts, skipped = _read(p)
-    assert [(a.doc_id, a.source, a.url, a.date) for a in arts] == [("a1", "Wire", "http://a", "2020-01-03"), ("7", "feed.jsonl", "", "")]
+    assert [(a.doc_id, a.source, a.url, a.date) for a in arts] == [("a1", "Wire", "http://a", "2020-01-03"), ("7", "", "", "")]
+    assert arts[1].origin.endswith("feed.jsonl#6")  # no outlet given: the file's name is the origin, never the source
     assert [s.path.rsplit(":", 1)[1] for s in skipped] == ["2", "3", "4", "7"]
     assert "not valid JSON" in skipped[0].reason and '"text"' in skipped[1].reason
     assert arts[0].origin.endswith("feed.jsonl#1")
@@ -96,7 +97,7 @@ def test_html_keeps_the_article_and_drops_the_page_chrome():
     a = parse_html(html, doc_id="x", origin="x.html")
     assert a.title == "The Real Headline"
     assert a.text == "First paragraph of the story.\n\nSecond & last paragraph."
-    assert (a.source, a.url, a.date) == ("Daily Planet", "https://dp.example/x", "2020-01-03T10:00:00Z")
+    assert (a.source, a.url, a.date) == ("Daily Planet", "https://dp.example/x", "2020-01-03T10:00:00+00:00")
 
 
 def test_broken_html_still_yields_text():

@@ -95,7 +95,8 @@ def test_near_copies_are_folded_before_the_top_k(tmp_path, new_index, corpus_cop
             for _ in range(len(words) // 20):  # one word in twenty changed or added
                 i = rng.randrange(len(words))
                 words[i] = rng.choice(["reportedly", "officials", "on Tuesday", "sources said", "also"])
-            (corpus_copy / f"{path.stem}-repost{n}.txt").write_text(" ".join(words))
+            # each repost names its outlet (a file's name is no source, and copies of unknown source list none)
+            (corpus_copy / f"{path.stem}-repost{n}.txt").write_text(f"Source: Reposter {n}\n" + " ".join(words))
     idx = new_index()
     assert idx.update([corpus_copy]).added == 65
     passages = idx.search("Where was Soleimani killed?", k=5)
