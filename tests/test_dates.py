@@ -306,3 +306,11 @@ def test_a_question_that_names_an_outlet_is_answered_from_its_articles_and_says_
     assert not news.ask("What is CNN?").answer.startswith("Articles from")
     c = news.ask("According to CNN, what is the central question for the appellate court?", sources=["abcnews.go.com"])
     assert all(x.source == "abcnews.go.com" for x in c.citations)
+
+
+def test_the_byline_read_at_ingest_reaches_every_citation_of_its_article(seed_index):
+    doc = seed_index.store.document("002_61711d8cc35d3095")
+    assert doc is not None and doc.author == "Jack Phillips" and doc.source == "" and doc.date == ""
+    a = seed_index.ask("What did Russia condemn?", doc_ids=["002_61711d8cc35d3095"])
+    assert a.citations and all(c.author == "Jack Phillips" for c in a.citations)
+    assert all(p.author == "Jack Phillips" for p in seed_index.search("Russia condemns", doc_ids=[doc.doc_id]))
