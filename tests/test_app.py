@@ -146,7 +146,7 @@ def test_sources_panel_escapes_article_text():
     out = render_sources(Answer("q", "a [1]", "extractive", True, citations=(c,)))
     assert "<script>" not in out and "<b>" not in out
     assert '<mark class="rag-hl">&lt;script&gt;alert(1)&lt;/script&gt; was in the page.</mark>' in out
-    assert "S &amp; co · 2020-01-03" in out
+    assert "S &amp; co · 3 Jan 2020" in out
     assert "don't answer" in render_sources(Answer("q", NOT_FOUND, "extractive", False))
 
 
@@ -290,7 +290,7 @@ def test_browser_shows_article_markup_as_text(server, tmp_path):
                 expect(page.locator(".rag-passage").first).to_contain_text(sentence)
 
                 page.get_by_text("Settings").click()
-                page.get_by_label("Only these sources").click()
+                page.get_by_label("Only these outlets").click()
                 outlet = f'**Loud** [Times]({listen.url}/s) <img src="{listen.url}/site.png">'
                 expect(page.get_by_role("option", name=outlet)).to_be_visible(timeout=10_000)
                 assert page.locator("[role=listbox] img, [role=option] img").count() == 0
