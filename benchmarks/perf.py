@@ -139,8 +139,7 @@ def queries_for(records: list[dict], n: int) -> list[str]:
 
 def loaded_embedder(settings: Settings) -> Embedder:
     """The embedder with both its models loaded (each loads on first use), so no timing includes a load."""
-    embedder = Embedder(settings.model, device=settings.device, batch_size=settings.batch_size,
-                        query_encoder=settings.query_encoder, cache_dir=settings.cache_dir)
+    embedder = Embedder.from_settings(settings)
     embedder.encode(["the passage model loads on first use"])
     embedder.prepare_queries()  # the question encoder (its graph exported once per machine)
     return embedder

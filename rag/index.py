@@ -18,7 +18,7 @@ from typing import Any
 
 from .answer import NOT_FOUND, extractive_answer
 from .evidence import SentenceCache
-from .embed import Embedder
+from .embed import Embedder, resolve_device
 from .errors import IndexNotFoundError, IndexOutdatedError, LLMError
 from .followup import standalone_question
 from .build import update_index
@@ -39,8 +39,7 @@ class Index:
 
     def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
         self.settings = settings
-        self.embedder = embedder or Embedder(settings.model, device=settings.device, batch_size=settings.batch_size,
-                                             query_encoder=settings.query_encoder, cache_dir=settings.cache_dir)
+        self.embedder = embedder or Embedder.from_settings(settings)
         self._store: Store | None = None
         self._write_lock = threading.Lock()
         self._cache = SentenceCache()
@@ -50,7 +49,7 @@ class Index:
     def reranker(self) -> Reranker | None:
         """The optional rerank stage (`settings.reranker`), loaded on first use; None when off."""
         if self._reranker is None and self.settings.reranker:
-            self._reranker = CrossEncoderReranker(self.settings.reranker, device=self.settings.device)
+            self._reranker = CrossEncoderReranker(self.settings.reranker, device=resolve_device(self.settings.device))
         return self._reranker
 
     @classmethod

@@ -22,6 +22,7 @@ DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 # Files derived from the model (its ONNX graph for questions), rebuilt when missing.
 DEFAULT_CACHE_DIR = Path("~/.cache/rag")
 QUERY_ENCODERS = ("onnx-int8", "onnx", "torch")
+PASSAGE_ENCODERS = ("onnx", "torch")
 MAX_K = 100  # passages a search or question may ask for (k), at every face
 
 
@@ -32,11 +33,14 @@ class Settings:
     index_dir: Path = Path("index")
     # Embedding: a sentence-transformers name or a local path. The default is shipped in a package.
     model: str = DEFAULT_MODEL
-    device: str = "cpu"
+    # "auto": the GPU when the machine has one, else the CPU; or "cpu", "cuda", "cuda:1", ...
+    device: str = "auto"
     batch_size: int = 32
     # Questions: "onnx-int8" (ONNX Runtime, int8 weights), "onnx" (ONNX Runtime, float32) or "torch".
-    # Passages are always torch float32; see rag/embed.py and README "Query encoder".
+    # Passages: "onnx" (ONNX Runtime, float32: the same vectors as torch, faster on a CPU) or "torch".
+    # See rag/embed.py and README "Query encoder" and "Build speed".
     query_encoder: str = "onnx-int8"
+    passage_encoder: str = "onnx"
     cache_dir: Path = DEFAULT_CACHE_DIR
     # Chunking: token budget (tiktoken) and overlap; the embedder's own limit is enforced on top.
     encoding: str = "cl100k_base"
@@ -102,6 +106,7 @@ class Settings:
         if not 1 <= self.rerank_depth <= 100:
             raise SettingsError(f"rerank_depth is {self.rerank_depth}; rerank 1 to 100 passages (RAG_RERANK_DEPTH)")
         check_query_encoder(self.query_encoder)
+        check_passage_encoder(self.passage_encoder)
         if self.chunk_tokens < 16:
             raise SettingsError(f"chunk_tokens is {self.chunk_tokens}; use 16 or more (RAG_CHUNK_TOKENS)")
         if not 0 <= self.chunk_overlap < self.chunk_tokens:
@@ -165,6 +170,12 @@ def check_range(since: object, until: object) -> DateRange:
     if lo and hi and lo > hi:
         raise InputError(f"since ({lo}) is after until ({hi}); give since <= until")
     return DateRange(lo, hi)
+
+
+def check_passage_encoder(name: str) -> None:
+    """Refuse a passage encoder this version doesn't have."""
+    if name not in PASSAGE_ENCODERS:
+        raise SettingsError(f"passage_encoder is {name!r}; use one of {', '.join(PASSAGE_ENCODERS)} (RAG_PASSAGE_ENCODER)")
 
 
 def check_query_encoder(name: str) -> None:

@@ -48,8 +48,7 @@ def gradio_folder(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def embedder(model_cache) -> Embedder:
     s = Settings.load()
-    return Embedder(s.model, device=s.device, batch_size=s.batch_size, query_encoder=s.query_encoder,
-                    cache_dir=s.cache_dir)
+    return Embedder.from_settings(s)
 
 
 @pytest.fixture(scope="session")

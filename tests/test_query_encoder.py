@@ -1,5 +1,6 @@
 """Questions on ONNX Runtime (int8 by default): close to the float32 torch vectors, the same top passage
-on the seed questions, and torch whenever the ONNX graph can't be had."""
+on the seed questions, and torch whenever the ONNX graph can't be had. Passages on ONNX Runtime
+(float32): the torch vectors, sentence vectors included, and torch whenever the graph can't be had."""
 
 import json
 import os
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from rag import Index, Settings, SettingsError
-from rag.embed import Embedder
+from rag.embed import Embedder, embed_text
 
 from conftest import DATA, ROOT
 
@@ -25,7 +26,7 @@ MIN_COSINE = 0.985
 @pytest.fixture(scope="module")
 def torch_embedder(model_cache) -> Embedder:
     s = Settings.load()
-    return Embedder(s.model, query_encoder="torch", cache_dir=s.cache_dir)
+    return Embedder(s.model, query_encoder="torch", passage_encoder="torch", cache_dir=s.cache_dir)
 
 
 def test_default_question_vectors_are_int8_onnx_and_close_to_float32(embedder):
@@ -110,3 +111,36 @@ def test_prepare_queries_exports_the_graph_before_the_first_question(tmp_path, e
     assert [g.name for g in (tmp_path / "cache").rglob("*.onnx")] == ["onnx-int8.onnx"]
     q = QUESTIONS[2]
     assert float(e.encode_query(q) @ embedder.encode_query(q)) > 0.9999  # the same graph as the session's
+
+
+def _passages(seed_index) -> tuple[list[str], list[list[tuple[int, int]]]]:
+    """The seed index's chunk texts as the model sees them, and each one's sentence spans."""
+    store = seed_index.store
+    rows = store.chunk_rows(list(range(store.count_chunks())))
+    texts = [embed_text(r.title, r.text) for r in rows.values()]
+    spans = [[(0, len(t) // 2), (len(t) // 2, len(t))] for t in texts]
+    return texts, spans
+
+
+def test_onnx_passages_give_the_torch_vectors(seed_index, embedder, torch_embedder):
+    texts, spans = _passages(seed_index)
+    fast, fast_sent = embedder.encode_spans(texts, spans)
+    assert embedder.passage_encoder == "onnx" and torch_embedder.passage_encoder == "torch"
+    exact, exact_sent = torch_embedder.encode_spans(texts, spans)
+    assert len(texts) >= 10 and fast.dtype == np.float32
+    assert np.abs(fast - exact).max() < 1e-5
+    assert max(float(np.abs(a - b).max()) for a, b in zip(fast_sent, exact_sent)) < 1e-5
+    assert np.abs(embedder.encode(texts) - fast).max() < 1e-6  # encode and encode_spans agree
+
+
+def test_passages_fall_back_to_torch_when_the_graph_cannot_be_had(tmp_path, torch_embedder, caplog):
+    (tmp_path / "a-file").write_text("")
+    e = Embedder(torch_embedder.name, query_encoder="torch", cache_dir=tmp_path / "a-file" / "cache")
+    texts = ["The ferry left Bergen at noon.", "Soleimani was killed in Baghdad."]
+    assert np.abs(e.encode(texts) - torch_embedder.encode(texts)).max() < 1e-6
+    assert e.passage_encoder == "torch" and "passages are encoded with torch" in caplog.text
+
+
+def test_unknown_passage_encoder_is_a_settings_error():
+    with pytest.raises(SettingsError, match="RAG_PASSAGE_ENCODER"):
+        Settings.load(env={"RAG_PASSAGE_ENCODER": "onnx-int8"})
