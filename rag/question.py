@@ -55,10 +55,9 @@ _PERSON_NOUNS = (r"person|people|man|woman|men|women|official|minister|leader|pr
                  r"senator|mayor|victim|suspect|soldier|serviceman|servicewoman|veteran|apprentice|actor|actress|"
                  r"singer|artist|director|manager|chairman|secretary|candidate|winner|driver|pilot|bomber|attacker|"
                  r"gunman|boy|girl|child|son|daughter|wife|husband|brother|sister")
-# "What was the name of the X ...": the kind of X decides
+# "What was the name of the X ...": the kind of X decides (the first class noun of the next few words)
 _NAME_OF = re.compile(r"\b(?:what|which) (?:is|was|were|are) the names? of (?:the |a |an |his |her |their )?"
-                      r"((?:[\w'-]+ ){0,4}?[\w'-]+)(?= (?:where|who|whom|that|which|in|at|on|of|from|for|to|with|"
-                      r"did|does|was|is|were|are|has|had|will)\b|\s*[?.,;]|$)", re.I)
+                      r"((?:[\w'-]+ ?){1,5})", re.I)
 _RULES: list[tuple[Kind, re.Pattern[str]]] = [
     ("overview", re.compile(r"^\s*(summari[sz]e|give (me )?(an? )?(overview|summary|rundown)|overview of|describe|"
                             r"outline|what (are|were) the (main|key) (points|developments|facts)|"
@@ -126,6 +125,19 @@ def _wh_head_kind(question: str) -> tuple[Kind | None, str]:
     return found, phrase
 
 
+def _name_noun_kind(word: str) -> Kind | None:
+    """The kind of answer "the name of the <word>" asks for, None for a word that is no class noun."""
+    w = word.strip("?,.!;:")
+    if re.fullmatch(rf"(?:{_PERSON_NOUNS})s?", w):
+        return "person"
+    if re.fullmatch(_PLACE_NOUNS + r"|(?:city|town|village|countr)(?:y|ies|s)?", w):
+        return "place"
+    if re.fullmatch(_ORG_NOUNS + r"|clubs?|companies|groups|bands?|ships?|teams?|newspapers?|firms?|parties|"
+                                 r"schools?|hotels?|restaurants?|operations?|projects?", w):
+        return "organisation"
+    return None
+
+
 @dataclass(frozen=True)
 class Analysis:
     """What a question asks for: the kind of answer, the words that say what it is about, how many points."""
@@ -149,6 +161,8 @@ def analyse(question: str) -> Analysis:
     ('date', 'place')
     >>> analyse("What was the name of the Berlin sauna club where three men died?").kind
     'organisation'
+    >>> analyse("What were the names of the Turkish soldiers killed near al-Bab?").kind
+    'person'
     >>> analyse("Which Army official called off the study?").kind, analyse("From which air base did they fly?").kind
     ('person', 'place')
     >>> a = analyse("Summarize Russia's reaction in three points.")
@@ -161,12 +175,7 @@ def analyse(question: str) -> Analysis:
     kind: Kind = first if first in _BY_PHRASE else (head or first)
     named = _NAME_OF.search(question)
     if named:  # "the name of the Berlin sauna club": a club's name, not a person's
-        noun = named.group(1).split()[-1].lower()  # the head noun: the last word before "where", "who" ...
-        kind = ("person" if re.fullmatch(_PERSON_NOUNS + r"|s?", noun) else
-                "place" if re.fullmatch(_PLACE_NOUNS + r"|(?:city|town|village|countr)(?:y|ies|s)?", noun) else
-                "organisation" if re.fullmatch(_ORG_NOUNS + r"|clubs?|companies|groups|bands?|ships?|teams?|"
-                                               r"newspapers?|firms?|parties|schools?|hotels?|restaurants?|"
-                                               r"operations?|projects?", noun) else kind)
+        kind = next((k for k in map(_name_noun_kind, named.group(1).lower().split()) if k), kind)
     points = 0
     m = re.search(r"\bin (two|three|four|five|\d) (points|bullets?)\b", question, re.I)
     if m:

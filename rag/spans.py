@@ -25,6 +25,7 @@ _DATE = re.compile(
     rf"|\b\d{{4}}-\d{{2}}-\d{{2}}\b"                                          # 2017-03-19
     rf"|\b(?:last|next|this|on|early|late)\s+{_DAYS}\b|\b{_DAYS}\b"          # on Monday
     rf"|\b(?:in|since|until|by|from|before|after|of)\s+(?:(?:early|mid|late)-?\s*)?(?:1[89]|20)\d{{2}}s?\b"
+    rf"|\b(?:the\s+)?(?:(?:early|mid|late)-?\s*)?(?:1[89]|20)\d0s\b"                        # the 1950s
     rf"|\b(?:yesterday|today|tonight|last (?:week|month|year|night)|next (?:week|month|year))\b"
     rf"|\b{_MONTHS}(?=[\s,.])")
 _SCALE = r"(?:\s+(?:thousand|million|billion|trillion|bn|m)\b)?"

@@ -119,3 +119,11 @@ def test_cited_sentences_never_start_inside_a_quotation(seed_index):
             t = c.text
             assert not (t.endswith(("”", '"')) and t.count("“") + t.count('"') < 2 and not t.startswith(("“", '"'))), t
             assert (t.count("“") - t.count("”")) in (0, 1) and t.count('"') % 2 == 0 or "“" in t, t
+
+
+
+def test_a_decade_is_a_date_span():
+    from rag.spans import novel_spans
+
+    t = "The team thinks looters ransacked the cave around the 1950s, and again in the late 1990s."
+    assert [t[a:b] for a, b in novel_spans(t, "date", set())] == ["the 1950s", "the late 1990s"]
