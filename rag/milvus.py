@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 import secrets
 from collections import Counter
@@ -106,7 +107,10 @@ def _client(target: Target) -> Any:
     try:
         if target.lite:
             Path(target.uri).parent.mkdir(parents=True, exist_ok=True)
-        return MilvusClient(uri=target.uri, token=target.token)
+        # milvus-lite's server refuses keepalive pings between calls (GOAWAY "too many pings" after an idle
+        # while, and the client's next call fails); a server allows them, and they find dead links there.
+        quiet = {"grpc.keepalive_time_ms": 2**31 - 1, "grpc.keepalive_permit_without_calls": 0}
+        return MilvusClient(uri=target.uri, token=target.token, **({"grpc_options": quiet} if target.lite else {}))
     except Exception as e:  # pymilvus raises its own and grpc's errors; all mean "not reachable"
         raise StoreError(f"cannot open Milvus at {target.url} ({_first_line(e)}); start the server or fix RAG_STORE") from None
 
@@ -177,6 +181,11 @@ class _Base:
         return out
 
     def _scan(self, collection: str, expr: str, fields: list[str]) -> Iterator[dict[str, Any]]:
+        """Every row matching `expr` ("": all)."""
+        if self.target.lite:  # one query, no row cap; its iterator would ask for a timestamp it doesn't serve
+            everything = "id >= 0" if collection.endswith("_chunks") else 'key != ""'
+            yield from self.client.query(collection, filter=expr or everything, output_fields=fields)
+            return
         it = self.client.query_iterator(collection, batch_size=BATCH, filter=expr, output_fields=fields)
         try:
             while rows := it.next():
@@ -272,7 +281,7 @@ class MilvusStore(_Base, Store):
     def _open(self) -> None:
         meta = self._meta(["live"])
         tag = meta.get("live")
-        meta = self._meta([f"{tag}:manifest", f"{tag}:generation"]) if tag else {}
+        meta = self._meta([f"{tag}:manifest", f"{tag}:generation", f"{tag}:terms"]) if tag else {}
         if not meta:
             raise IndexNotFoundError(f"no index in {self.target.url}; build one with `rag index PATHS` "
                                      f"(with RAG_STORE={self.target.url})")
@@ -281,6 +290,7 @@ class MilvusStore(_Base, Store):
             raise IndexMismatchError(f"index in {self.target.url} was written by another version; "
                                      "rebuild it with `rag index --rebuild PATHS`")
         self.tag, self.generation = str(tag), int(meta[f"{tag}:generation"])
+        self.n_terms = int(meta.get(f"{tag}:terms", "0"))  # terms in all chunks, for BM25's average length
         self.names = _Names(self.target.prefix, self.tag)
         for c in self.names.all():
             self.client.load_collection(c)
@@ -348,30 +358,40 @@ class MilvusStore(_Base, Store):
                 out[j] = got[int(i)]
         return out
 
-    def _bm25(self, qterms: Sequence[str], n: int, expr: str) -> list[tuple[int, float]]:
-        text = lex_text(dict.fromkeys(qterms))
-        if not text or n <= 0:
-            return []
-        hits = self.client.search(self.names.chunks, data=[text], anns_field="sparse", limit=min(n, MAX_LIMIT),
-                                  filter=expr, output_fields=["id"],
-                                  search_params={"metric_type": "BM25", "params": dict(BM25)})[0]
-        # milvus-lite gives BM25 scores negated (its distances sort ascending); a server gives them as they are
-        return [(int(h["id"]), abs(float(h["distance"]))) for h in hits]
+    def _scores(self, qterms: Sequence[str], ids: Sequence[int]) -> dict[int, float]:
+        """BM25 of these chunks as rag/lexical.py computes it (FTS5's idf, floored; k1 1.2, b 0.75), from
+        the chunks' terms, Milvus's document frequencies and the index's term count; absent when 0."""
+        df = self.doc_freqs(qterms)
+        n = max(self.count_chunks(), 1)
+        idf = {lex_text([t]): max(math.log((n - d + 0.5) / (d + 0.5)), 1e-6) for t, d in df.items() if d > 0}
+        if not idf or not ids:
+            return {}
+        avgdl = max(self.n_terms / n, 1e-9)
+        k1, b = BM25["bm25_k1"], BM25["bm25_b"]
+        out = {}
+        for r in self._get(self.names.chunks, [int(i) for i in ids], ["lex"]):
+            words = r["lex"].split()
+            tf = Counter(w for w in words if w in idf)
+            if tf:
+                norm = k1 * (1 - b + b * len(words) / avgdl)
+                out[int(r["id"])] = sum(idf[w] * c * (k1 + 1) / (c + norm) for w, c in tf.items())
+        return out
 
     def lexical_search(self, qterms: Sequence[str], n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """Top `n` (chunk id, BM25 score) for the query terms, optionally only among `allowed`."""
-        if allowed is not None and len(allowed) == 0:
+        """Top `n` (chunk id, BM25 score) for the query terms, optionally only among `allowed`: Milvus's BM25
+        brings twice `n` candidates, scored then as the embedded store scores them (see `_scores`)."""
+        text = lex_text(dict.fromkeys(qterms))
+        if not text or n <= 0 or (allowed is not None and len(allowed) == 0):
             return []
-        return self._bm25(qterms, n, self._filter(allowed))
+        hits = self.client.search(self.names.chunks, data=[text], anns_field="sparse", limit=min(2 * n, MAX_LIMIT),
+                                  filter=self._filter(allowed), output_fields=["id"],
+                                  search_params={"metric_type": "BM25", "params": dict(BM25)})[0]
+        scores = self._scores(qterms, [int(h["id"]) for h in hits])
+        return sorted(scores.items(), key=lambda x: (-x[1], x[0]))[:n]
 
     def lexical_scores(self, qterms: Sequence[str], ids: Iterable[int]) -> dict[int, float]:
         """BM25 scores of given chunks (absent: no query term in the chunk)."""
-        ids = [int(i) for i in ids]
-        out: dict[int, float] = {}
-        for i in range(0, len(ids), BATCH):
-            part = ids[i:i + BATCH]
-            out.update(self._bm25(qterms, len(part), _in("id", part)))
-        return out
+        return self._scores(qterms, [int(i) for i in ids])
 
     def doc_freqs(self, qterms: Iterable[str]) -> dict[str, int]:
         """How many chunks hold each term (Milvus's text match, cached for this generation)."""
@@ -532,10 +552,15 @@ class MilvusWriter(_Base, Writer):
             self.roots = self._roots(live)
         for c in self.names.all():
             self.client.load_collection(c)
-        if not self.rebuild and self._meta([f"{self.tag}:dirty"]):
+        self._repair = not self.rebuild and bool(self._meta([f"{self.tag}:dirty"]))
+        if self._repair:
             self._drop_orphans()  # the last update stopped before its commit
         self._put_meta({f"{self.tag}:dirty": "1"})
-        self._next_id = int(self._meta([f"{self.tag}:next_id"]).get(f"{self.tag}:next_id", "1"))
+        counters = self._meta([f"{self.tag}:next_id", f"{self.tag}:terms"])
+        self._next_id = int(counters.get(f"{self.tag}:next_id", "1"))
+        self.n_terms = int(counters.get(f"{self.tag}:terms", "0"))
+        if self._repair:
+            self.n_terms = sum(len(r["lex"].split()) for r in self._scan(self.names.chunks, "", ["lex"]))
         self._reserved = self._next_id
         self._done = False
 
@@ -594,6 +619,8 @@ class MilvusWriter(_Base, Writer):
         self.client.delete(self.names.docs, ids=[doc_id])
 
     def _delete_content(self, doc_id: str) -> None:
+        old = self.client.query(self.names.chunks, filter=f"doc_id == {_lit(doc_id)}", output_fields=["lex"])
+        self.n_terms -= sum(len(r["lex"].split()) for r in old)
         self.client.delete(self.names.chunks, filter=f"doc_id == {_lit(doc_id)}")
         self.client.delete(self.names.texts, filter=f"doc_id == {_lit(doc_id)}")
 
@@ -619,6 +646,7 @@ class MilvusWriter(_Base, Writer):
                 for cid, ch, h, p, v in zip(self._ids(len(chunks)), chunks, chunk_hashes, packed, vecs)]
         for i in range(0, len(rows), BATCH):
             self.client.upsert(self.names.chunks, rows[i:i + BATCH])
+        self.n_terms += sum(len(r["lex"].split()) for r in rows)
         body = json.dumps({"text": article.text, "removed": [[r.rule, r.text] for r in article.removed]},
                           ensure_ascii=False)
         pieces = [body[i:i + TEXT_PIECE] for i in range(0, len(body), TEXT_PIECE)] or [""]
@@ -638,7 +666,8 @@ class MilvusWriter(_Base, Writer):
             self.client.flush(c)
         gen = self.generation + 1
         self._put_meta({f"{self.tag}:manifest": json.dumps(self.manifest, sort_keys=True),
-                        f"{self.tag}:generation": str(gen), f"{self.tag}:next_id": str(self._next_id)})
+                        f"{self.tag}:generation": str(gen), f"{self.tag}:next_id": str(self._next_id),
+                        f"{self.tag}:terms": str(self.n_terms)})
         if self.rebuild:
             self._put_meta({"live": self.tag})
         self.client.delete(f"{self.target.prefix}_meta", ids=[f"{self.tag}:dirty"])
