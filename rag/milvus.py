@@ -168,9 +168,11 @@ class _Base:
 
     def _meta(self, keys: Sequence[str]) -> dict[str, str]:
         meta = f"{self.target.prefix}_meta"
-        if not self.client.has_collection(meta):
-            return {}
-        self.client.load_collection(meta)
+        if not getattr(self, "_meta_loaded", False):
+            if not self.client.has_collection(meta):
+                return {}
+            self.client.load_collection(meta)
+            self._meta_loaded = True
         return {r["key"]: r["value"] for r in self.client.get(meta, ids=list(keys), output_fields=["value"])}
 
     def _get(self, collection: str, ids: Sequence[Any], fields: list[str]) -> list[dict[str, Any]]:
@@ -302,10 +304,9 @@ class MilvusStore(_Base, Store):
         self._chunks: int | None = None
 
     def changed(self) -> bool:
-        live = self._meta(["live"]).get("live")
-        if live != self.tag:
-            return True
-        return self._meta([f"{live}:generation"]).get(f"{live}:generation") != str(self.generation)
+        """True when a writer has committed since this view was opened (one read, before every query)."""
+        now = self._meta(["live", f"{self.tag}:generation"])
+        return now.get("live") != self.tag or now.get(f"{self.tag}:generation") != str(self.generation)
 
     def refresh(self) -> bool:
         with self._lock:
