@@ -520,7 +520,7 @@ class MilvusWriter(_Base, Writer):
     """One update of the index in Milvus: in place, idempotent (see the module docstring). Use
     `MilvusWriter.open(...)` as a context manager."""
 
-    def __init__(self, target: Target, manifest: Manifest, *, rebuild: bool) -> None:  # noqa: D107
+    def __init__(self, target: Target, manifest: Manifest, *, rebuild: bool) -> None:
         self.target, self.manifest = target, manifest
         self.client = _client(target)
         meta_name = f"{target.prefix}_meta"

@@ -1,6 +1,6 @@
-"""The Milvus store (`RAG_STORE=milvus://...`) on milvus-lite, Milvus's embedded engine, run for real:
+"""The Milvus store (`RAG_STORE=milvus://...`) on milvus-lite (Milvus's API served in this process), run for real:
 the same answers as the embedded store on the bundled corpus, filters, incremental updates, deletes,
-and an index that a re-run repairs after the indexer was killed mid-build."""
+and an index that a re-run repairs after an update stopped mid-way."""
 
 from __future__ import annotations
 
