@@ -2,7 +2,7 @@
 
 from .index import Index
 from .errors import (IndexBusyError, IndexMismatchError, IndexNotFoundError, IndexOutdatedError, InputError, LLMError, ModelError,
-                     RagError, SettingsError, SourceError)
+                     RagError, SettingsError, SourceError, StoreError)
 from .settings import Settings
 from .timeline import Day, Event, Timeline
 from .types import Answer, Article, Chunk, Citation, DateRange, IndexReport, Passage, Removal, Skipped
@@ -12,5 +12,5 @@ __all__ = [
     "Answer", "Article", "Chunk", "Citation", "DateRange", "IndexReport", "Passage", "Removal", "Skipped",
     "Timeline", "Day", "Event",
     "RagError", "InputError", "SettingsError", "SourceError", "IndexNotFoundError", "IndexMismatchError",
-    "IndexOutdatedError", "IndexBusyError", "ModelError", "LLMError",
+    "IndexOutdatedError", "IndexBusyError", "ModelError", "LLMError", "StoreError",
 ]

@@ -27,7 +27,7 @@ from .ingest import check_paths, read_articles
 from .settings import Settings
 from .manifest import manifest
 from .sentvec import pack
-from .writer import Writer
+from .writer import Writer, open_writer
 from .types import Article, Chunk, IndexReport, Skipped
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def update_index(
     paths = [p.absolute() for p in check_paths([Path(p) for p in paths])]
     report = IndexReport()
     cleaned: Counter[str] = Counter()
-    with Writer.open(settings.index_dir, manifest(settings, embedder), rebuild=rebuild) as w:
+    with open_writer(settings, manifest(settings, embedder), rebuild=rebuild) as w:
         if not paths:
             paths = check_paths([Path(r) for r in sorted(w.roots)])
         progress = _Progress(tty=sys.stderr.isatty())

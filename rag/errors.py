@@ -44,6 +44,12 @@ class IndexBusyError(RagError):
     status = 409
 
 
+class StoreError(RagError):
+    """The store named by RAG_STORE (a Milvus server, a milvus-lite file) cannot be opened or used."""
+
+    status = 503
+
+
 class ModelError(RagError):
     """The embedding model could not be loaded."""
 

@@ -89,7 +89,12 @@ class Index:
         return store
 
     def _open_store(self) -> Store:
-        store = Store(self.settings.index_dir)
+        if self.settings.store:  # RAG_STORE=milvus://...
+            from .milvus import open_store
+
+            store: Store = open_store(self.settings.store)
+        else:
+            store = Store(self.settings.index_dir)
         store.check_model(self.settings.model, self.embedder.dim)
         return store
 

@@ -31,6 +31,9 @@ class Settings:
     """Every knob of the pipeline; `Settings.load()` applies the environment and overrides."""
 
     index_dir: Path = Path("index")
+    # Where the index lives: "" for the embedded store in index_dir (FAISS + BM25 + SQLite), or Milvus:
+    # milvus:///abs/path/rag.db or milvus://./rag.db (milvus-lite), milvus://host:19530 (a server); rag/milvus.py.
+    store: str = ""
     # Embedding: a sentence-transformers name or a local path. The default is shipped in a package.
     model: str = DEFAULT_MODEL
     # "auto": the GPU when the machine has one, else the CPU; or "cpu", "cuda", "cuda:1", ...
@@ -103,6 +106,10 @@ class Settings:
         return changed
 
     def validate(self) -> None:
+        if self.store:
+            from .milvus import parse_url  # here, not at the top: it needs this module's neighbours
+
+            parse_url(self.store)
         if not 1 <= self.rerank_depth <= 100:
             raise SettingsError(f"rerank_depth is {self.rerank_depth}; rerank 1 to 100 passages (RAG_RERANK_DEPTH)")
         check_query_encoder(self.query_encoder)

@@ -15,7 +15,7 @@ import secrets
 import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -36,6 +36,8 @@ from .types import Article, Chunk
 
 if TYPE_CHECKING:
     import faiss
+
+    from .settings import Settings
 
 
 class Writer:
@@ -273,6 +275,17 @@ class Writer:
                 continue  # the database this writer is building
             if name.startswith("store-") or (name.startswith(".") and ".tmp" in name):
                 p.unlink(missing_ok=True)
+
+
+def open_writer(settings: Settings, manifest: Manifest, *, rebuild: bool = False) -> AbstractContextManager[Writer]:
+    """An update of the store `settings` names: the index folder's, or Milvus's (`settings.store`)."""
+    if settings.store:
+        from .milvus import MilvusWriter, parse_url
+
+        target = parse_url(settings.store)
+        assert target is not None  # settings.store is a Milvus URL
+        return MilvusWriter.open(target, manifest, rebuild=rebuild)
+    return Writer.open(settings.index_dir, manifest, rebuild=rebuild)
 
 
 def _load_or_none(path: Path) -> Lexicon | None:
