@@ -182,3 +182,13 @@ def test_a_cluster_that_goes_away_fails_clearly_and_leaves_the_index(tmp_path, t
     assert_same(after, before)
     hits = Index(settings, embedder=embedder).search("Soleimani", 3)
     assert hits
+
+
+def test_a_local_build_never_imports_ray(tmp_path):
+    code = ("import sys; from pathlib import Path; from rag import Index, Settings; "
+            f"Index(Settings.load(index_dir=Path({str(tmp_path / 'index')!r}))).update([Path({str(CORPUS)!r})]); "
+            "print('ray' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "False"
