@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 ARTICLES_PER_BATCH = 16  # articles an actor chunks and embeds per call (about 80 chunks of news)
 RETRIES = 3  # restarts of a dead actor, and runs again of its batch, before the build fails
+MAX_BLOCKS = 4096  # past this many batches, a block holds several
 POLL = 1.0  # seconds between two checks that the cluster is still there, while waiting for results
 
 
@@ -79,7 +80,8 @@ class RayBuild:
         gpus = int(resources.get("GPU", 0))
         size = self.actors or gpus or max(1, int(resources.get("CPU", 1)))
         ds: Any = ray.data.from_items([{"seq": i, "item": pickle.dumps(c)} for i, c in enumerate(items)],
-                                      override_num_blocks=max(1, min(len(items), size * 4)))
+                                      # a block a batch: results stream back as each batch is done
+                                      override_num_blocks=min(-(-len(items) // self.batch), MAX_BLOCKS))
         with warnings.catch_warnings():
             # max_restarts/max_task_retries have no named parameter in Ray 2.60; Ray Data's default
             # (-1: retry forever) would loop on a batch that kills its worker every time.
