@@ -224,6 +224,11 @@ def connected(address: str) -> Iterator[str | None]:
         return
     # The workers run this very package, and stay offline and quiet as this process does.
     runtime_env = {"py_modules": [str(Path(__file__).parent)], "env_vars": dict(DEFAULTS)}
+    if address not in ("local", "auto") and "://" not in address and not _reachable(address):
+        # ray.init would retry for minutes
+        raise ClusterError(
+            f"cannot connect to a Ray cluster at {address} (nothing answers there); start one "
+            "(`ray start --head`, then --ray auto), use --ray local, or drop --ray to build here")
     try:
         if address == "local":
             ray.init(num_cpus=os.cpu_count(), include_dashboard=False, runtime_env=runtime_env,

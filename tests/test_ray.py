@@ -192,3 +192,14 @@ def test_a_local_build_never_imports_ray(tmp_path):
                        env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "False"
+
+
+def test_an_address_where_no_cluster_answers_fails_at_once(tmp_path, tmp_path_factory):
+    from conftest import free_port
+
+    p = rag("index", str(CORPUS), "--index-dir", str(tmp_path / "index"), "--ray", f"127.0.0.1:{free_port()}",
+            tmp=tmp_path_factory.mktemp("r"))
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 2, err
+    assert err.strip().splitlines()[-1].startswith("rag: error: cannot connect to a Ray cluster at 127.0.0.1:"), err
+    assert not (tmp_path / "index" / "CURRENT").exists()
