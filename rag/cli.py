@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("index", help="add new and changed articles to the index, drop removed ones")
     sp.add_argument("paths", nargs="*", type=Path, help="folders, files or .jsonl (default: what was indexed before)")
     sp.add_argument("--rebuild", action="store_true", help="build the index from scratch (atomically)")
+    sp.add_argument("--ray", metavar="ADDRESS", help="chunk and embed on a Ray cluster: auto (the one `ray start` set up), "
+                    "local (start one here) or host:port (default: $RAG_RAY_ADDRESS; none: in this process)")
     common(sp)
 
     sp = sub.add_parser("search", help="the passages that best match QUERY")
@@ -114,7 +116,7 @@ def _run(args: argparse.Namespace) -> int:
     from .settings import Settings
 
     flags = {"answer_mode": "mode", "llm_base_url": "llm_base_url", "llm_model": "llm_model",
-             "llm_api_key": "llm_api_key", "llm_timeout": "llm_timeout"}
+             "llm_api_key": "llm_api_key", "llm_timeout": "llm_timeout", "ray_address": "ray"}
     settings = Settings.load(index_dir=args.index_dir, **{k: getattr(args, a, None) for k, a in flags.items()})
     if args.command == "index":
         idx = Index(settings)

@@ -56,6 +56,12 @@ class ModelError(RagError):
     status = 500
 
 
+class ClusterError(RagError):
+    """The Ray cluster a build runs on cannot be reached, or went away before the build finished."""
+
+    status = 503
+
+
 class LLMError(RagError):
     """The language model server failed; callers fall back to an extractive answer."""
 

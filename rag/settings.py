@@ -69,6 +69,11 @@ class Settings:
     llm_api_key: str = ""
     llm_timeout: float = 30.0
     llm_context_tokens: int = 3000
+    # Indexing on a Ray cluster (rag/distributed.py): "" builds here; "local" starts a cluster on this
+    # machine, "auto" joins the one `ray start` set up here, else a cluster address (host:port, ray://...).
+    ray_address: str = ""
+    # Embedding actors on the cluster; 0: one per GPU when it has GPUs, else one per CPU.
+    ray_actors: int = 0
     # Limits on input, so that one bad file or request cannot exhaust the machine.
     max_file_bytes: int = 20_000_000
     max_question_chars: int = 2000
@@ -130,6 +135,8 @@ class Settings:
             raise SettingsError("auth must look like user:password (RAG_AUTH); unset it to serve without auth")
         if self.llm_context_tokens < 256:
             raise SettingsError(f"llm_context_tokens is {self.llm_context_tokens}; use 256 or more (RAG_LLM_CONTEXT_TOKENS)")
+        if self.ray_actors < 0:
+            raise SettingsError(f"ray_actors is {self.ray_actors}; use 0 (one per CPU or GPU) or more (RAG_RAY_ACTORS)")
         if self.llm_timeout <= 0:
             raise SettingsError(f"llm_timeout is {self.llm_timeout}; use a positive number of seconds")
 
