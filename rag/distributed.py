@@ -146,7 +146,8 @@ class _ChunkEmbed:
     def __init__(self, settings: Settings, device: str, fail_once: str | None) -> None:
         self.settings = settings
         self.embedder = Embedder(settings.model, device=device, batch_size=settings.batch_size,
-                                 query_encoder=settings.query_encoder, cache_dir=settings.cache_dir)
+                                 query_encoder=settings.query_encoder, cache_dir=settings.cache_dir,
+                                 passage_encoder=settings.passage_encoder)
         self.fail_once = fail_once
 
     def __call__(self, batch: pa.Table) -> pa.Table:
