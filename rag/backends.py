@@ -197,7 +197,7 @@ class SentenceTransformers:
 class OnnxPassages:
     """Batches of passages of a `MeanPooled` model through its float32 ONNX graph (the same graph the
     "onnx" query encoder uses), on `threads` threads: the same vectors as torch (measured max difference
-    under 1e-6, `tests/test_query_encoder.py`) in less time on a CPU (README, "Build speed")."""
+    under 1e-6, `tests/test_query_encoder.py`); not faster in a build here (README, "Build speed")."""
 
     def __init__(self, graph: Path, threads: int) -> None:
         import onnxruntime as ort

@@ -9,9 +9,9 @@ Questions (`encode_query`) of such a model run on ONNX Runtime instead of torch,
 weights (`query_encoder`): 4-5x faster for one question, and a search process that finds the graph in
 its cache never imports torch. The graph is exported from the same weights once and kept in
 `cache_dir`; without ONNX Runtime, or when the cache can't be written or read, questions go through
-torch as before. Passages (`passage_encoder`) run on ONNX Runtime too, always in float32: the same
-graph gives the same vectors as torch (max difference under 1e-6) in less time, so stored vectors
-don't depend on the choice; torch when it can't load. Other models (sentence-transformers) use torch for
+torch as before. Passages (`passage_encoder`) run on torch by default, or on ONNX Runtime in float32
+("onnx"): the same graph gives the same vectors (max difference under 1e-6), so stored vectors don't
+depend on the choice; measured slower than torch in a build on 2 cores (README, "Build speed"). Other models (sentence-transformers) use torch for
 both. `device="auto"` puts the model on the GPU when the machine has one (torch, in batches
 GPU_BATCH_FACTOR times larger). The backends themselves are in rag/backends.py.
 """
@@ -88,7 +88,7 @@ class Embedder:
 
     def __init__(self, model: str, *, device: str = "cpu", batch_size: int = 32,
                  query_encoder: str = "onnx-int8", cache_dir: Path = DEFAULT_CACHE_DIR,
-                 passage_encoder: str = "onnx") -> None:
+                 passage_encoder: str = "torch") -> None:
         check_query_encoder(query_encoder)
         check_passage_encoder(passage_encoder)
         device = resolve_device(device)

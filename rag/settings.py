@@ -40,10 +40,10 @@ class Settings:
     device: str = "auto"
     batch_size: int = 32
     # Questions: "onnx-int8" (ONNX Runtime, int8 weights), "onnx" (ONNX Runtime, float32) or "torch".
-    # Passages: "onnx" (ONNX Runtime, float32: the same vectors as torch, faster on a CPU) or "torch".
+    # Passages: "torch" or "onnx" (ONNX Runtime, float32: the same vectors; measured slower in a build here).
     # See rag/embed.py and README "Query encoder" and "Build speed".
     query_encoder: str = "onnx-int8"
-    passage_encoder: str = "onnx"
+    passage_encoder: str = "torch"
     cache_dir: Path = DEFAULT_CACHE_DIR
     # Chunking: token budget (tiktoken) and overlap; the embedder's own limit is enforced on top.
     encoding: str = "cl100k_base"
