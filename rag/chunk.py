@@ -43,6 +43,8 @@ SHIPPED_ENCODINGS = {
 }
 # A sentence may end at . ! ? (or …), followed by closing quotes/brackets, then space(s).
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)")
+# ... or with no space at all, as where flattened paragraphs were joined: "19th century.First for Women".
+_GLUED = re.compile(r"(?<=[a-z]{3})[.!?][\"”’)\]]*(?=[A-Z][a-z]|[A-Z]\.\s)")
 _WORD_BEFORE = re.compile(r"([\w.’'-]+)$")
 _NEXT_START = re.compile(r"\s+([\"'“‘(\[]*)(\S)")
 
@@ -59,15 +61,24 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     >>> t = 'He said: "We will respond. It was a crime." Others agreed.'
     >>> [t[a:b] for a, b in sentence_spans(t)]
     ['He said: "We will respond. It was a crime."', 'Others agreed.']
+    >>> t = "It closed in the 19th century.First for Women is a magazine, not a site like Amazon.com."
+    >>> [t[a:b] for a, b in sentence_spans(t)]
+    ['It closed in the 19th century.', 'First for Women is a magazine, not a site like Amazon.com.']
     """
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     for para in re.finditer(r"[^\n]+", text[start:end]):
         p0, p1 = start + para.start(), start + para.end()
         s0 = p0
-        for m in _BOUNDARY.finditer(text, p0, p1):
+        found = sorted([*_BOUNDARY.finditer(text, p0, p1), *_GLUED.finditer(text, p0, p1)], key=lambda m: m.start())
+        for m in found:
             cut = m.end()
-            if not _is_boundary(text, m.start(), cut, p1) or _inside_quote(text, s0, cut, p1):
+            glued = cut < p1 and not text[cut].isspace()
+            if glued:
+                w = _WORD_BEFORE.search(text, max(0, m.start() - 40), m.start())
+                if (w.group(1) if w else "").lower() in ABBREVIATIONS or _inside_quote(text, s0, cut, p1):
+                    continue
+            elif not _is_boundary(text, m.start(), cut, p1) or _inside_quote(text, s0, cut, p1):
                 continue
             _add(spans, text, s0, cut)
             s0 = cut
@@ -98,6 +109,7 @@ def _is_boundary(text: str, dot: int, cut: int, limit: int) -> bool:
     if text[dot] == ".":
         w = _WORD_BEFORE.search(text, max(0, dot - 40), dot)
         bare = (w.group(1) if w else "").lower().rstrip(".")
+        bare = re.split(r"(?<=[a-z]{3})[.!?]", bare)[-1]  # "magazine.H. Bruce": the glued initial is "h"
         if bare in {"no", "nos"}:  # "No. 5" is a number, "said no. Then" ends a sentence
             return not first.isdigit()
         if bare in ABBREVIATIONS:

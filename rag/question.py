@@ -42,7 +42,7 @@ def clean_query(text: object, *, max_chars: int, what: str = "question") -> str:
 
 # -- what a question asks for ---------------------------------------------------------------------
 Kind = Literal["person", "organisation", "place", "date", "number", "amount", "reason", "quote", "yesno",
-               "overview", "other"]
+               "overview", "choice", "other"]
 FACTOID = frozenset({"person", "organisation", "place", "date", "number", "amount"})
 
 _ORG_NOUNS = (r"company|companies|firm|organi[sz]ation|group|party|agency|bank|ministry|department|council|"
@@ -138,6 +138,93 @@ def _name_noun_kind(word: str) -> Kind | None:
     return None
 
 
+# -- questions that ask which of two named things ("Who was born first, A or B?") ------------------
+_RUN_WORD = re.compile(r"[A-Z\d\"“(][\w’'.\-()\"”&]*|[a-z][a-z’'.\-]*")
+_RUN_JOINERS = frozenset({"of", "the", "and", "for", "de", "da", "del", "der", "van", "von", "al", "la", "le", "du", "in",
+                          "on", "&", "a"})
+_EARLIEST = re.compile(r"\b(first|earlier|earliest|older|oldest|before|sooner|longer ago|preceded)\b", re.I)
+_LATEST = re.compile(r"\b(younger|youngest|later|latest|last|newer|newest|more recent(ly)?|most recent(ly)?|after)\b", re.I)
+
+
+def _name_run(words: list[str]) -> list[str]:
+    """The capitalised name at the start of `words`: capitalised words and the small words between
+    them ("Kings of Leon"), ending on a capitalised one."""
+    run: list[str] = []
+    for w in words:
+        if w[:1].isupper() or w[:1].isdigit() or w[:1] in ("\"", "“", "("):
+            run.append(w)
+        elif w.lower() in _RUN_JOINERS and run:
+            run.append(w)
+        else:
+            break
+    while run and not (run[-1][:1].isupper() or run[-1][:1].isdigit() or run[-1][:1] in ("\"", "“", "(")):
+        run.pop()
+    return run
+
+
+def options(question: str) -> tuple[str, str] | None:
+    """The two named things a question asks to choose between ("Who was born first, Pablo Trapero or
+    Aleksander Ford?"), None when it names no such pair. Each must be a capitalised name; the second
+    must end the question, unless the question starts with its verb ("Is A or B the largest ...?").
+
+    >>> options("Which magazine was started first Arthur's Magazine or First for Women?")
+    ("Arthur's Magazine", 'First for Women')
+    >>> options("Is Children's National Medical Center or MedStar Washington Hospital Center the largest?")
+    ("Children's National Medical Center", 'MedStar Washington Hospital Center')
+    >>> options("Which band was founded first, Hole, the rock band that Courtney Love fronted, or The Wolfhounds?")
+    ('Hole', 'The Wolfhounds')
+    >>> options("Which musician, Edwyn Collins or Jimmie Ross, played the bass guitar?")
+    ('Edwyn Collins', 'Jimmie Ross')
+    >>> options("Between two tennis players Kim Clijsters and Mary Pierce, who is older?")
+    ('Kim Clijsters', 'Mary Pierce')
+    >>> options("Did the talks fail or succeed?") is None, options("Who met Trump or his aides?") is None
+    (True, True)
+    """
+    q = question.strip()
+    between = re.search(r"(?i)\bbetween (.+?) and (.+?),", q)
+    if between:  # "Between two tennis players A and B, who is older?"
+        a = " ".join(_name_run(between.group(1).split()[::-1])[::-1])
+        b = " ".join(_name_run(between.group(2).split()))
+        return (a, b) if a and b else None
+    cut = q.rfind(" or ")
+    if cut < 0:
+        return None
+    before, after = q[:cut].rstrip(" ,;:"), q[cut + 4:]
+    tail = [w for w in after.split() if w.strip("?,.!;:")]
+    if tail[:1] == ["the"]:  # "Did Russia or the US strike first?"
+        tail = tail[1:]
+    second = _name_run(tail)
+    if not second:
+        return None
+    comma = next((i for i, w in enumerate(second) if w.endswith(",")), None)
+    if comma is not None:  # "Which musician, A or B, played ...?": the name ends at its comma
+        second = second[:comma + 1]
+    rest = " ".join(tail[len(second):]).strip(" ?.!")
+    verb_first = re.match(r"(?i)(is|are|was|were|did|does|do|has|have|had|will|would|can|could)\b", q) is not None
+    if rest and not (verb_first or comma is not None):
+        return None
+    b = " ".join(second).rstrip("?,.!;:")
+    segments = re.split(r"[,:;]\s+", before)
+    for n, segment in reversed(list(enumerate(segments))):
+        words = segment.split()
+        if n == 0:
+            words = words[1:]  # the question's own first word ("Who", "Is") is capitalised anyway
+        run = _name_run(words[::-1])[::-1]  # the name that ends the segment
+        if run:
+            return " ".join(run).strip("?,.!;:"), b
+    return None
+
+
+def choice_order(question: str) -> Literal["earliest", "latest", ""]:
+    """Whether a choice between two things is decided by which came first ("born first", "older") or
+    last ("younger", "more recent"); "" when it is decided by something else."""
+    if _LATEST.search(question):
+        return "latest"
+    if _EARLIEST.search(question):
+        return "earliest"
+    return ""
+
+
 @dataclass(frozen=True)
 class Analysis:
     """What a question asks for: the kind of answer, the words that say what it is about, how many points."""
@@ -146,6 +233,7 @@ class Analysis:
     focus: str  # the question without the words that only ask (summarize, in three points, ...)
     points: int = 0  # for an overview: the number of points asked for, 0 when not said
     asks_for: str = ""  # the words that name the kind of answer wanted ("news agency" in "Which news agency ...")
+    options: tuple[str, ...] = ()  # for a choice: the two named things it asks to choose between
 
     @property
     def factoid(self) -> bool:
@@ -165,6 +253,8 @@ def analyse(question: str) -> Analysis:
     'person'
     >>> analyse("Which Army official called off the study?").kind, analyse("From which air base did they fly?").kind
     ('person', 'place')
+    >>> analyse("Who was born first, Pablo Trapero or Aleksander Ford?").options
+    ('Pablo Trapero', 'Aleksander Ford')
     >>> a = analyse("Summarize Russia's reaction in three points.")
     >>> a.kind, a.points, a.focus
     ('overview', 3, "Russia's reaction")
@@ -181,6 +271,9 @@ def analyse(question: str) -> Analysis:
     if m:
         word = m.group(1).lower()
         points = _COUNT.get(word, int(word) if word.isdigit() else 0)
+    pair = options(question) if kind not in ("overview", "reason", "quote") else None
+    if pair is not None:
+        return Analysis("choice", question, 0, "", pair)
     focus = question
     if kind == "overview":
         focus = " ".join(INSTRUCTION_WORDS.sub(" ", question).split()).strip(" .?!,:;") or question

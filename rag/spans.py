@@ -49,7 +49,7 @@ _ORG_WORDS = re.compile(
     r"Guards?|Police|Department|Office|Commission|Parliament|Congress|Senate|Assembly|University|Company|"
     r"Corporation|Corp|Inc|Ltd|Group|Times|News|Post|Press|Institute|Foundation|Federation|Front|Movement|"
     r"Brigades?|Fund|Service|Authority|Administration|Pentagon|Kremlin|Cabinet|Navy|Airlines?|Church|League|"
-    r"Coalition|Alliance|Network|Channel|Television|Radio|Journal|Tribune|Herald|Gazette|Club|Orchestra|"
+    r"Coalition|Alliance|Network|Channel|Television|Radio|Journal|Tribune|Herald|Gazette|Club|Orchestra|School|Academy|College|"
     r"Ensemble|Society|Board|Bureau|House|Reuters|Interfax|Tass|TASS|BBC|CNN|NATO|UN|EU)\b")
 _TITLE_WORDS = re.compile(r"\b(?:(?:(?:Secretary|Minister|Ministry|Department) of (?:State|Defense|Defence|the Interior|"
                           r"Foreign Affairs|Finance|the Treasury|Health|Justice|Energy|Commerce|War)|President|Prime Minister|Minister|Chancellor|General|Gen\.|Senator|Sen\.|Governor|"
@@ -115,6 +115,11 @@ def typed_spans(text: str, kind: Kind) -> list[tuple[int, int]]:
 def is_role(text: str) -> bool:
     """True for a person named by a role ("the French leader"), not by name."""
     return _ROLE.fullmatch(text) is not None
+
+
+def names(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every capitalised name in `text`, of any kind."""
+    return [(a, b) for a, b, _ in _names(text)]
 
 
 def novel_spans(text: str, kind: Kind, question_terms: set[str]) -> list[tuple[int, int]]:

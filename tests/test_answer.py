@@ -127,3 +127,83 @@ def test_a_decade_is_a_date_span():
 
     t = "The team thinks looters ransacked the cave around the 1950s, and again in the late 1990s."
     assert [t[a:b] for a, b in novel_spans(t, "date", set())] == ["the 1950s", "the late 1990s"]
+
+
+AIRLINES = {
+    "kestrel.txt": """Kestrel Airways marks thirty years of island flights
+
+Kestrel Airways was founded in 1987 by the fisherman Ola Brekke with a single seaplane. The airline now flies
+to eleven islands off the Norwegian coast. Its pilots train at the Vardal Flight School, which the airline owns.
+""",
+    "solberg.txt": """Solberg Air adds routes to Greenland
+
+Solberg Air, which began flying in 2004, will add two routes to Greenland this spring. The carrier's
+chief executive, Maren Solberg, said the routes would carry freight as well as passengers.
+""",
+    "vardal.txt": """Flight school expands
+
+The Vardal Flight School is based in Bodo, where it trains about sixty pilots a year.
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def airlines(tmp_path_factory, embedder):
+    from rag import Index, Settings
+
+    d = tmp_path_factory.mktemp("airlines")
+    (d / "in").mkdir()
+    for name, text in AIRLINES.items():
+        (d / "in" / name).write_text(text)
+    idx = Index(Settings.load(index_dir=d / "index"), embedder=embedder)
+    idx.update([d / "in"])
+    return idx
+
+
+@pytest.mark.parametrize("question,winner,how", [
+    ("Which airline was founded first, Kestrel Airways or Solberg Air?", "Kestrel Airways", "years"),
+    ("Which airline is younger, Kestrel Airways or Solberg Air?", "Solberg Air", "years"),
+    ("Which airline flies to Greenland, Kestrel Airways or Solberg Air?", "Solberg Air", "closest"),
+    ("Between the airlines Kestrel Airways and Solberg Air, which was founded earlier?", "Kestrel Airways", "years"),
+])
+def test_a_choice_between_two_names_answers_with_one_and_quotes_both(airlines, question, winner, how):
+    """"A or B?" is answered with one of them (the short answer), the sentence that decides first and
+    the other's second, and a notice that says how it was chosen."""
+    a = airlines.ask(question)
+    assert a.grounded, a.notice
+    _check_citations(airlines, a)
+    assert a.short_answer is not None and a.short_answer.text == winner, a.answer
+    assert winner in a.citations[0].text and len(a.citations) == 2
+    loser = ({"Kestrel Airways", "Solberg Air"} - {winner}).pop()
+    assert loser in a.citations[1].text
+    assert how in a.notice
+    doc = airlines.store.document(a.citations[0].doc_id)
+    assert doc.text[a.short_answer.start:a.short_answer.end] == winner
+
+
+def test_a_second_sentence_carries_an_answer_that_goes_through_another_fact(airlines):
+    """"Where do Kestrel's pilots train?" goes through the school its first sentence names: the
+    sentence about that school follows, and holds the short answer."""
+    a = airlines.ask("In which town do Kestrel Airways pilots train?")
+    assert a.grounded, a.notice
+    _check_citations(airlines, a)
+    assert "Vardal Flight School" in a.citations[0].text
+    assert a.short_answer is not None and a.short_answer.text == "Bodo"
+    assert a.citations[a.short_answer.citation - 1].text.startswith("The Vardal Flight School is based in Bodo")
+
+
+def test_a_question_with_one_unknown_name_among_several_is_answered_and_says_so(airlines):
+    a = airlines.ask("When was Kestrel Airways, the airline of Ola Brekke and Zanzibart, founded?")
+    assert a.grounded and a.short_answer is not None and a.short_answer.text == "1987", a.answer
+    assert "never mention “Zanzibart”" in a.notice and "the rest of the question" in a.notice
+    b = airlines.ask("When was Zanzibart Airways founded?")
+    assert not b.grounded and "never mention" in b.notice
+
+
+def test_sentences_glued_without_a_space_are_cut():
+    from rag.chunk import sentence_spans
+
+    t = "It closed in the 19th century.First for Women is a magazine.H. Bruce Humberstone directed it. See Amazon.com."
+    assert [t[a:b] for a, b in sentence_spans(t)] == [
+        "It closed in the 19th century.", "First for Women is a magazine.", "H. Bruce Humberstone directed it.",
+        "See Amazon.com."]
