@@ -28,10 +28,13 @@ from .question import clean_query, named_outlets
 from .retrieve import search
 from .settings import Settings, check_range
 from .store import Store
-from .types import Answer, DateRange, Hits, IndexReport, IndexStats, Passage, Skipped
+from .types import Answer, DateRange, Hits, IndexReport, IndexStats, Passage, Skipped, day_label
 from .timeline import TIMELINE_K, Timeline, build_timeline
-from .when import named_dates, scoped
+from .when import Named, event_range, named_dates, named_event, scoped
 from .uploads import copy_upload, received_file
+
+EVENT_K = 10  # passages searched to date an event a question names ("before the strike")
+EVENT_MATCH = 0.8  # ... of which those scoring this share of the best one report it
 
 
 class Index:
@@ -202,9 +205,17 @@ class Index:
         store = self.store
         question, fault = standalone_question(question, history, settings)
         asked = question
-        named = None if dates else named_dates(question, store.date_years())
+        years = store.date_years()
+        named = None if dates else named_dates(question, years)
         if named is not None:  # "What did Russia say on Jan. 3?": what Russia said, in the articles of that day
             dates, question = named.dates, named.rest
+        why = ""
+        event = None if dates or named or not years else named_event(question)
+        day = self._event_day(event.event, settings, sources) if event else None
+        if event is not None and day is not None:  # "before the strike": before the first report of it
+            dates, question = event_range(event, day), event.rest
+            named = Named(dates, question)
+            why = f"{event.relation} {event.event}, first reported on {day_label(day)}"
         outlets: list[str] = []
         if not sources:  # "What did the BBC report about ...": the BBC's articles
             outlets, question = named_outlets(question, store.outlets())
@@ -214,11 +225,24 @@ class Index:
         answers = self._answers_from(question, hits, store, settings, fault, stream)
         if named is not None or outlets:
             yield from (scoped(dataclasses.replace(a, question=asked, dates=dates or None),
-                               named.dates if named else None, outlets) for a in answers)
+                               named.dates if named else None, outlets, why) for a in answers)
         elif dates:
             yield from (dataclasses.replace(a, dates=dates) for a in answers)
         else:
             yield from answers
+
+    def _event_day(self, event: str, settings: Settings, sources: Sequence[str]) -> date | None:
+        """The day of the earliest dated article among those that match `event` best (within
+        EVENT_MATCH of the best passage's score): the day the event was first reported."""
+        hits = search(self.store, self.embedder, event, settings, k=EVENT_K, sources=sources)
+        if not hits.passages:
+            return None
+        top = hits.passages[0].score
+        days = [p.date[:10] for p in hits.passages if p.date and p.score >= EVENT_MATCH * top]
+        try:
+            return date.fromisoformat(min(days)) if days else None
+        except ValueError:
+            return None
 
     def _answers_from(self, question: str, hits: Hits, store: Store, settings: Settings, fault: LLMError | None,
                       stream: bool) -> Iterator[Answer]:

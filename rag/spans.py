@@ -56,6 +56,7 @@ _TITLE_WORDS = re.compile(r"\b(?:(?:(?:Secretary|Minister|Ministry|Department) o
                           r"Gov\.|Mayor|King|Queen|Prince|Princess|Pope|Judge|Ambassador|Secretary|Commander|Director|"
                           r"Chief of Staff|Chief of the General Staff|Chairman|Chairwoman|Chief|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Prof\.?|Lt\.?|Col\.?|Capt\.?|"
                           r"Defense|Defence|Foreign|Interior|Finance|Deputy|Vice|Former|Supreme Leader|Ayatollah)\s+)+")
+_TITLE_ABBREV = re.compile(r"\s*\b(?:Gov|Sen|Rep|Gen|Lt|Col|Capt|Cmdr|Adm|Sgt|Maj|Dr|Mr|Mrs|Ms|Prof|Rev|Supt|Insp|Det)$")
 _TRAILING = re.compile(rf"(?:\s+(?:{_MONTHS}|{_DAYS}))+$")
 # "of" and "to" precede people as often as places ("the killing of X", "spoke to X"): not place words.
 _PLACE_BEFORE = re.compile(r"(?:\b(?:in|at|near|from|outside|inside|into|across|around|towards|via)\s+(?:the\s+)?"
@@ -92,6 +93,9 @@ def typed_spans(text: str, kind: Kind) -> list[tuple[int, int]]:
     (['Ingrid Vasmoen'], ['Klaksvik'])
     >>> [t[a:b] for a, b in typed_spans(t, "date")]
     ['19 March']
+    >>> v = "Cooper wrote to then-Indiana Gov. Mike Pence in 2013."
+    >>> [v[a:b] for a, b in typed_spans(v, "person")]
+    ['Mike Pence']
     >>> u = "The Quds Force has an estimated 20,000 members and a budget of $1.2 billion."
     >>> [u[a:b] for a, b in typed_spans(u, "number")], [u[a:b] for a, b in typed_spans(u, "amount")]
     (['20,000', '1.2 billion'], ['$1.2 billion'])
@@ -145,6 +149,9 @@ def _names(text: str) -> list[tuple[int, int, str]]:
         trail = _TRAILING.search(text, a, b)
         if trail:
             b = trail.start()
+        abbrev = _TITLE_ABBREV.search(text, a, b)
+        if abbrev and text[b:b + 1] == ".":  # "then-Indiana Gov. Mike Pence": the title's word is no name
+            b = abbrev.start()
         name = text[a:b]
         bare = re.sub(r"['’]s?$", "", name)  # "Thursday's" is a day
         if b <= a or _NOT_NAMES.match(bare) or (name.isupper() and " " in name):  # "READ MORE" is a caption

@@ -4,7 +4,8 @@ date range that filters its search, and the answer that says it searched only th
 Only a month with a day, a week of a month or a month with a preposition ("in March") is taken: a bare
 year or a number is too often part of the subject ("the 2019 election", "Resolution 2231"). A day without
 a year takes the latest year the indexed articles were published in; an index without dates gets no
-filter at all. It leaves out dates relative to events ("before the strike").
+filter at all. A date relative to an event ("before the strike", "since the election") is found by
+`named_event`; the index dates the event by the earliest article that reports it (rag/index.py).
 """
 
 from __future__ import annotations
@@ -132,12 +133,63 @@ def _date(g: dict[str, str | None], tag: str, year: int) -> date | None:
     return None
 
 
-def scoped(answer: Answer, dates: DateRange | None, outlets: Sequence[str] = ()) -> Answer:
+# Words that name an event a question may date itself by: "before the strike", "after the killing of X".
+_EVENT_NOUNS = frozenset("""strike strikes attack attacks killing killings election elections vote referendum meeting
+summit talks ruling verdict decision announcement speech protest protests riot riots crash explosion blast fire
+earthquake quake storm hurricane flood war invasion ceasefire truce deal agreement accord resignation death funeral
+arrest trial hearing raid bombing shooting assassination coup inauguration debate scandal visit launch release
+outbreak lockdown ban sanctions leak match final game race tournament crisis collapse merger takeover reshuffle
+ceremony wedding massacre uprising revolution shutdown veto impeachment indictment sentencing execution kidnapping
+hijacking siege offensive airstrike airstrikes incursion downing sinking derailment budget arguments
+appeal appeals lawsuit injunction order""".split())
+_TIME_NOUNS = frozenset("year years month months week weeks day days weekend end start beginning deadline time "
+                        "hours minutes season quarter century decade".split())
+_EVENT = re.compile(r"\b(?P<rel>before|after|since|until|till|prior to|following|ahead of)\s+"
+                    r"(?P<ev>(?:the|a|an|his|her|their|its|this|that|last|[A-Z][\w’'-]*(?:'s|’s))\s+[^?,.!;]{2,60}?)"
+                    r"\s*(?=[?,.!;]|$|\s(?:and|or|when|where|while)\b)", re.I)
+
+
+class Event(NamedTuple):
+    relation: str  # "before" or "after": which side of the event the question asks about
+    event: str  # the words that name it ("the strike")
+    rest: str  # the question without them
+
+
+def named_event(question: str) -> Event | None:
+    """The event `question` dates itself by ("What did Iran say before the strike?"), None when it names
+    none: the phrase after before/after/since/until must hold a word for an event (strike, election,
+    talks, ruling ...) in its first words and none for a time ("before the end of the year").
+
+    >>> named_event("What did Iran say before the strike?")
+    Event(relation='before', event='the strike', rest='What did Iran say?')
+    >>> named_event("Who spoke after the killing of Soleimani?").event
+    'the killing of Soleimani'
+    >>> named_event("He appeared before the court.") is None, named_event("What happened before the end of the year?") is None
+    (True, True)
+    """
+    for m in _EVENT.finditer(question):
+        words = [w.lower().strip("’'") for w in re.findall(r"[\w’'-]+", m.group("ev"))]
+        if not set(words[:4]) & _EVENT_NOUNS or set(words) & _TIME_NOUNS:
+            continue
+        rel = m.group("rel").lower()
+        relation = "before" if rel in ("before", "until", "till", "prior to", "ahead of") else "after"
+        rest = " ".join(f"{question[:m.start()].rstrip()} {question[m.end():].lstrip()}".split())
+        rest = re.sub(r"\s+([?.!,])", r"\1", rest)
+        return Event(relation, m.group("ev").strip(), rest if re.search(r"\w", rest) else question)
+    return None
+
+
+def event_range(event: Event, day: date) -> DateRange:
+    """The days before the event first reported on `day` (not that day), or from that day on."""
+    return DateRange(None, day - timedelta(days=1)) if event.relation == "before" else DateRange(day, None)
+
+
+def scoped(answer: Answer, dates: DateRange | None, outlets: Sequence[str] = (), why: str = "") -> Answer:
     """`answer` saying that it comes only from the articles of `dates` and `outlets`, which the question
     named ("Articles from 3 Jan 2020: ...", "Articles from bbc.co.uk: ...")."""
     parts = [", ".join(outlets)] if outlets else []
     if dates:
-        parts.append(dates.label())
+        parts.append(dates.label() + (f" ({why})" if why else ""))
     span = ", ".join(parts)
     span = f"from {span}" if outlets or (dates and dates.since and dates.until) else span  # "since 3 Jan 2020"
     what = "the outlets and dates" if outlets and dates else "the outlets" if outlets else "the dates"

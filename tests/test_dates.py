@@ -113,6 +113,21 @@ def test_a_question_that_names_a_day_is_answered_from_that_day_and_says_so(news)
     assert news.ask("What is the central question for the appellate court?").dates is None
 
 
+def test_a_question_dated_by_an_event_searches_before_or_after_its_first_report(news):
+    """"before the oral arguments": the articles published before the first one that reports them
+    (7 Feb 2017 here), and the answer says which days and why; "after" keeps that day on."""
+    a = news.ask("What was reported about the travel ban before the oral arguments?")
+    assert a.dates is not None and a.dates.to_dict() == {"since": None, "until": "2017-02-06"}
+    assert a.grounded and a.answer.startswith(
+        "Articles until 6 Feb 2017 (before the oral arguments, first reported on 7 Feb 2017): "), a.answer
+    assert a.citations and all(c.date and c.date <= "2017-02-06" for c in a.citations)
+    b = news.ask("What was reported about the travel ban after the oral arguments?")
+    assert b.dates is not None and b.dates.to_dict() == {"since": "2017-02-07", "until": None}
+    assert b.citations and all(c.date >= "2017-02-07" for c in b.citations)
+    # "before the court" is a place, not an event: no filter
+    assert news.ask("Who argued the travel ban case before the court?").dates is None
+
+
 def test_a_question_naming_a_day_without_articles_says_what_it_searched(news):
     a = news.ask("What did Trump say on March 19?")
     assert not a.grounded and "Searched only articles from 19 Mar 2017" in a.notice
