@@ -75,6 +75,8 @@ OVERVIEW_DISTINCT = 0.8  # cosine under which a sentence is a new point rather t
 # Questions that ask for a number or a date, and the words that can answer them. A sentence without
 # one may be on topic ("placed on a travel ban list") but cannot be the answer ("imposed in 2007").
 _ASKS_NUMBER = re.compile(r"\bhow (many|much|large|big|old|long|far|high)\b|\bwhat (number|percentage|share|amount)\b", re.I)
+_ASKS_YEAR = re.compile(r"\b(?:what|which) year\b|\byear (?:did|was|were|is|will)\b", re.I)
+_HAS_YEAR = re.compile(r"\b(?:1[0-9]|20)\d\d(?:s\b)?|\b\d0s\b")
 _ASKS_DATE = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time)\b", re.I)
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
                      r"hundred|thousand|million|billion|dozens?|half|several|few)\b", re.I)
@@ -146,6 +148,8 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         asked = analyse(question.replace(" or ", " and "))  # no sentence tells the two apart: answer as usual
     known = set(terms(question))
     typed = [novel_spans(s.text, asked.kind, known) if asked.factoid else [] for s in sents]
+    if asked.kind == "date" and _ASKS_YEAR.search(question):  # "In what year ...": "Thursday" doesn't answer
+        typed = [[(a, b) for a, b in spans if _HAS_YEAR.search(s.text[a:b])] for s, spans in zip(sents, typed)]
     if asked.factoid and not any(typed):
         # It asks for a name, a date or a number, and no sentence found holds one it doesn't already say.
         return Answer(question, NOT_FOUND, "extractive", False,

@@ -213,7 +213,10 @@ class Index:
         event = None if dates or named or not years else named_event(question)
         day = self._event_day(event.event, settings, sources) if event else None
         if event is not None and day is not None:  # "before the strike": before the first report of it
-            dates, question = event_range(event, day), event.rest
+            dates = event_range(event, day)
+            # what came after an event is often about it ("Who spoke out after the bombing?"): its words
+            # stay; what came before can't mention it
+            question = event.rest if event.relation == "before" else question
             named = Named(dates, question)
             why = f"{event.relation} {event.event}, first reported on {day_label(day)}"
         outlets: list[str] = []
