@@ -69,12 +69,16 @@ _DMY = _DAY + r"\s+" + _MON + r",?\s+" + _YEAR
 _MDY = _MON + r"\s+" + _DAY + r",?\s+" + _YEAR
 _YMD = r"(?P<year>\d{4})[-/](?P<mon>\d{1,2})[-/](?P<day>\d{1,2})"
 # Dots between numbers are day first wherever they are used ("07.02.2017", DW, most of Europe); slashes
-# are not: 02/07/2017 is February in the US and July elsewhere, so it is not read.
+# are not: 02/07/2017 is February in the US and July elsewhere, so it is read only where one reading
+# can't be a month (13/02/2017, 02/13/2017) or both give the same day (05/05/2017).
 _DOTTED = r"(?P<day>\d{1,2})\.(?P<mon>\d{1,2})\.(?P<year>\d{4})"
+_SLASHED_DMY = r"(?P<day>1[3-9]|2\d|3[01])/(?P<mon>0?[1-9]|1[0-2])/(?P<year>\d{4})"
+_SLASHED_MDY = r"(?P<mon>0?[1-9]|1[0-2])/(?P<day>1[3-9]|2\d|3[01])/(?P<year>\d{4})"
+_SLASHED_SAME = r"(?P<day>0?[1-9]|1[0-2])/(?P<mon>(?P=day))/(?P<year>\d{4})"
 _SEP = r"\s*(?:,|\bat\b|/|\||-|–|—|·)?\s*"
 _DATE_FORMS = [
     re.compile(r"^" + _WEEKDAY + r"?" + form + r"(?:" + _SEP + _TIME + r")?$", re.IGNORECASE)
-    for form in (_DMY, _MDY, _YMD, _DOTTED)
+    for form in (_DMY, _MDY, _YMD, _DOTTED, _SLASHED_DMY, _SLASHED_MDY, _SLASHED_SAME)
 ] + [  # the time first: "14:05 GMT, 3 January 2020"
     re.compile(r"^" + _TIME + _SEP + _WEEKDAY + r"?" + form + r"$", re.IGNORECASE) for form in (_DMY, _MDY)
 ]
@@ -94,8 +98,8 @@ def parse_date(text: str) -> str:
     ('2020-01-03T14:05:00+00:00', '2020-01-03T17:20:00+00:00')
     >>> parse_date("Sept. 30, 2019, 5:30 p.m. ET"), parse_date("2016/12/30 7:11")
     ('2019-09-30', '2016-12-30T07:11:00')
-    >>> parse_date("07.02.2017"), parse_date("02/07/2017")
-    ('2017-02-07', '')
+    >>> parse_date("07.02.2017"), parse_date("02/07/2017"), parse_date("13/02/2017"), parse_date("02/13/2017 10:05")
+    ('2017-02-07', '', '2017-02-13', '2017-02-13T10:05:00')
     >>> parse_date("Feb. 30, 2020"), parse_date("early on Jan. 2, 2020"), parse_date("January 2020")
     ('', '', '')
     """
