@@ -145,7 +145,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             return Answer(question, text, "extractive", True, " ".join(x for x in (caveat, why) if x),
                           tuple(cite(n, sents[i]) for n, i in enumerate(groups, 1)), tuple(passages),
                           evidence=evidence, short_answer=short)
-        asked = analyse(question.replace(" or ", " and "))  # no sentence tells the two apart: answer as usual
+        asked = analyse(question, choice=False)  # no sentence tells the two apart: answer as usual
     known = set(terms(question))
     typed = [novel_spans(s.text, asked.kind, known) if asked.factoid else [] for s in sents]
     if asked.kind == "date" and _ASKS_YEAR.search(question):  # "In what year ...": "Thursday" doesn't answer
@@ -190,7 +190,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
     else:
         chosen = _pick(order, score, sents, vecs, settings.max_answer_sentences)
         if asked.factoid and chosen and len(chosen) < settings.max_answer_sentences:
-            link = _bridge(chosen, order, score, sents, typed, known)
+            link = _bridge(chosen, order, sents, typed, known)
             if link is not None:
                 chosen.append([link])
 
@@ -288,8 +288,8 @@ def _name_span(s: Sentence, name: str, key: str) -> ShortAnswer | None:
     return None
 
 
-def _bridge(chosen: list[list[int]], order: list[int], score: np.ndarray, sents: list[Sentence],
-            typed: list[list[tuple[int, int]]], known: set[str]) -> int | None:
+def _bridge(chosen: list[list[int]], order: list[int], sents: list[Sentence], typed: list[list[tuple[int, int]]],
+            known: set[str]) -> int | None:
     """The best sentence that says more about a name the answer's first sentence brings in and the
     question doesn't ("... a materials scientist at Rutgers University" -> where Rutgers is), holding
     a new span of the kind asked for; None when no sentence does. Questions that go through a second

@@ -240,8 +240,9 @@ class Analysis:
         return self.kind in FACTOID
 
 
-def analyse(question: str) -> Analysis:
-    """The expected answer type of `question` and what it is about, by rules that hold for any news.
+def analyse(question: str, *, choice: bool = True) -> Analysis:
+    """The expected answer type of `question` and what it is about, by rules that hold for any news;
+    with `choice` False, a choice between two names ("A or B?") is analysed as the question around it.
 
     >>> analyse("Who is the founder of the Zephyr Glasshouse Orchestra?").kind
     'person'
@@ -271,7 +272,7 @@ def analyse(question: str) -> Analysis:
     if m:
         word = m.group(1).lower()
         points = _COUNT.get(word, int(word) if word.isdigit() else 0)
-    pair = options(question) if kind not in ("overview", "reason", "quote") else None
+    pair = options(question) if choice and kind not in ("overview", "reason", "quote") else None
     if pair is not None:
         return Analysis("choice", question, 0, "", pair)
     focus = question
