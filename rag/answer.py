@@ -60,6 +60,32 @@ _IRREGULAR = ("met meet said say told tell won win ran run took take gave give m
               "knew know threw throw sought seek lost lose kept keep meant mean felt feel built build taught teach "
               "caught catch fought fight hid hide").split()
 _LEMMA = {terms(a)[0]: terms(b)[0] for a, b in zip(_IRREGULAR[::2], _IRREGULAR[1::2]) if terms(a) and terms(b)}
+# Verbs news writes for the same act: a question's "choose" is answered beside "appointed", "set up"
+# beside "opened". Each group counts as its first word where a span's closeness to the question's words
+# is judged (not in retrieval or the evidence score).
+_SYNONYMS = [g.split() for g in (
+    "appoint choose pick name select nominate hire tap",
+    "establish set open create launch start begin form",  # not "found": it is also "find"
+    "kill die dead slay murder",
+    "buy acquire purchase",
+    "lead head run chair",
+    "win beat defeat",
+    "resign quit step",
+    "arrest detain",
+    "injure wound hurt",
+    "cost spend pay",
+    "build construct erect",
+    "ban prohibit outlaw",
+    "replace succeed",
+    "invent develop design devise",
+)]
+for _group in _SYNONYMS:
+    _head = terms(_group[0])[0]
+    for _w in _group[1:]:
+        for _t in terms(_w):
+            _LEMMA.setdefault(_t, _head)
+for _past, _base in list(_LEMMA.items()):  # "chose" -> "choose" -> "appoint"
+    _LEMMA[_past] = _LEMMA.get(_base, _base)
 _CLAUSE = re.compile(r"\b(?:and|but|while|whereas|although)\b|;")
 _KIND_WORDS = {"person": "person", "organisation": "organisation", "place": "place", "date": "date or time",
                "number": "number", "amount": "amount"}

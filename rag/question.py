@@ -177,11 +177,13 @@ def options(question: str) -> tuple[str, str] | None:
     ('Edwyn Collins', 'Jimmie Ross')
     >>> options("Between two tennis players Kim Clijsters and Mary Pierce, who is older?")
     ('Kim Clijsters', 'Mary Pierce')
+    >>> options("Which links between the Police and Mafia, as in Melbourne, did it study?") is None
+    True
     >>> options("Did the talks fail or succeed?") is None, options("Who met Trump or his aides?") is None
     (True, True)
     """
     q = question.strip()
-    between = re.search(r"(?i)\bbetween (.+?) and (.+?),", q)
+    between = re.search(r"(?i)\bbetween (.+?) and (.+?),\s*(?:who|whom|whose|which|what)\b", q)
     if between:  # "Between two tennis players A and B, who is older?"
         a = " ".join(_name_run(between.group(1).split()[::-1])[::-1])
         b = " ".join(_name_run(between.group(2).split()))
