@@ -163,6 +163,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         return Answer(question, NOT_FOUND, "extractive", False,
                       "The closest passages don't answer this question closely enough.", passages=tuple(passages),
                       evidence=evidence)
+    undecided = False
     if asked.kind == "choice":
         chosen_one = _choice(question, asked.options, sents, vecs, hits, store)
         if chosen_one is not None:
@@ -171,7 +172,8 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             return Answer(question, text, "extractive", True, " ".join(x for x in (caveat, why) if x),
                           tuple(cite(n, sents[i]) for n, i in enumerate(groups, 1)), tuple(passages),
                           evidence=evidence, short_answer=short)
-        asked = analyse(question, choice=False)  # no sentence tells the two apart: answer as usual
+        asked = analyse(question, choice=False)  # no sentence tells the two apart: answer as usual,
+        undecided = True  # ... but with no short answer: a name from those sentences would be a guess
     known = set(terms(question))
     typed = [novel_spans(s.text, asked.kind, known) if asked.factoid else [] for s in sents]
     if asked.kind == "date" and _ASKS_YEAR.search(question):  # "In what year ...": "Thursday" doesn't answer
@@ -232,7 +234,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             marks.append(f"[{n}]")
         parts.append(f"{sents[group[0]].text} {''.join(marks)}")
     short = None
-    if asked.factoid and chosen:
+    if asked.factoid and chosen and not undecided:
         # the first sentence's span; where it holds none, the span of the sentence that goes on from it
         at = next((g for g, group in enumerate(chosen) if typed[group[0]]), 0)
         i = chosen[at][0]
