@@ -7,8 +7,8 @@ Party (or is an acronym); a place follows in, at, near, from ...; a person's nam
 more capitalised words, or one after a title such as Mr. or President). Offsets are character
 offsets into the sentence. What it leaves out: telling a person from a place by knowing the world.
 
-With `backend="spacy"` (`RAG_SPANS=spacy`, rag/ner.py) spaCy's entities give the spans instead; roles
-("the French leader") still come from the rules, which spaCy has no label for.
+With `backend="spacy"` (`RAG_SPANS=spacy`, rag/ner.py) spaCy's entities give the spans instead, and no
+roles: with spaCy's names, roles ("the French leader") measured worse (README, "Quality").
 """
 
 from __future__ import annotations
@@ -147,13 +147,10 @@ def novel_spans(text: str, kind: Kind, question_terms: set[str], *,
 
 
 def _spacy_spans(text: str, kind: Kind) -> list[tuple[int, int]]:
-    """spaCy's entities of `kind`; for a person, a role where no name is (as the rules do)."""
+    """spaCy's entities of `kind` (rag/ner.py)."""
     from .ner import entities
 
-    found = [(a, b) for a, b, k in entities(text) if k == kind]
-    if kind == "person":
-        found += [m.span() for m in _ROLE.finditer(text) if not any(a <= m.start() < b for a, b in found)]
-    return found
+    return [(a, b) for a, b, k in entities(text) if k == kind]
 
 
 def _names(text: str) -> list[tuple[int, int, str]]:
