@@ -13,6 +13,7 @@ the rules find and spaCy has no label for (adding them measured worse: README, "
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from functools import lru_cache
 from typing import Any
@@ -66,19 +67,23 @@ class _Parser:
     def __init__(self, nlp: Any) -> None:
         self.nlp = nlp
         self.cache: OrderedDict[str, list[Entity]] = OrderedDict()
+        # The HTTP API answers from several threads: one at a time through the LRU and the pipeline.
+        self.lock = threading.Lock()
 
     def get(self, text: str) -> list[Entity]:
-        found = self.cache.get(text)
-        if found is None:
-            found = self._store(text, self.nlp(text))
-        else:
-            self.cache.move_to_end(text)
-        return found
+        with self.lock:
+            found = self.cache.get(text)
+            if found is None:
+                found = self._store(text, self.nlp(text))
+            else:
+                self.cache.move_to_end(text)
+            return found
 
     def fill(self, texts: list[str]) -> None:
-        new = list(dict.fromkeys(t for t in texts if t not in self.cache))
-        for text, doc in zip(new, self.nlp.pipe(new, batch_size=64)):
-            self._store(text, doc)
+        with self.lock:
+            new = list(dict.fromkeys(t for t in texts if t not in self.cache))
+            for text, doc in zip(new, self.nlp.pipe(new, batch_size=64)):
+                self._store(text, doc)
 
     def _store(self, text: str, doc: Any) -> list[Entity]:
         found = []
@@ -93,9 +98,18 @@ class _Parser:
         return found
 
 
-@lru_cache(maxsize=1)
+_LOADING = threading.Lock()
+
+
 def _parser() -> _Parser:
-    """The pipeline, loaded once per process (about a second); a SettingsError says what to install."""
+    """The pipeline, loaded once per process (3-4 s: spaCy's import, then the pipeline's 0.5 s)."""
+    with _LOADING:  # two first questions at once load it once
+        return _load()
+
+
+@lru_cache(maxsize=1)
+def _load() -> _Parser:
+    """The pipeline and its cache; a SettingsError says what to install."""
     try:
         import spacy
 
