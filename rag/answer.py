@@ -22,6 +22,7 @@ import numpy as np
 
 from .embed import Embedder
 from .evidence import SentenceCache, cite, sentence_scores, sentence_vectors, sentences_of, unseen_share
+from .ner import parse
 from .question import analyse, choice_order
 from .settings import Settings
 from .spans import is_role, names, novel_spans
@@ -175,7 +176,9 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         asked = analyse(question, choice=False)  # no sentence tells the two apart: answer as usual,
         undecided = True  # ... but with no short answer: a name from those sentences would be a guess
     known = set(terms(question))
-    typed = [novel_spans(s.text, asked.kind, known) if asked.factoid else [] for s in sents]
+    if asked.factoid and settings.spans == "spacy":
+        parse([s.text for s in sents])  # one batch through spaCy; novel_spans then reads its cache
+    typed = [novel_spans(s.text, asked.kind, known, backend=settings.spans) if asked.factoid else [] for s in sents]
     if asked.kind == "date" and _ASKS_YEAR.search(question):  # "In what year ...": "Thursday" doesn't answer
         typed = [[(a, b) for a, b in spans if _HAS_YEAR.search(s.text[a:b])] for s, spans in zip(sents, typed)]
     if asked.factoid and not any(typed):

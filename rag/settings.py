@@ -23,6 +23,7 @@ DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 DEFAULT_CACHE_DIR = Path("~/.cache/rag")
 QUERY_ENCODERS = ("onnx-int8", "onnx", "torch")
 PASSAGE_ENCODERS = ("onnx", "torch")
+SPAN_BACKENDS = ("rules", "spacy")
 MAX_K = 100  # passages a search or question may ask for (k), at every face
 
 
@@ -63,6 +64,9 @@ class Settings:
     ground_threshold: float = 0.41
     max_answer_sentences: int = 3
     answer_mode: Literal["auto", "extractive"] = "auto"
+    # What finds the names, dates and numbers a factoid's answer is picked by (rag/spans.py): "rules"
+    # (regexes, no model) or "spacy" (spaCy's small English NER, an optional install; rag/ner.py).
+    spans: Literal["rules", "spacy"] = "rules"
     # LLM (any OpenAI-compatible server); no base URL means extractive answers only.
     llm_base_url: str = ""
     llm_model: str = ""
@@ -131,6 +135,7 @@ class Settings:
             raise SettingsError(f"dense_weight is {self.dense_weight}; use a number from 0 to 1")
         if self.answer_mode not in ("auto", "extractive"):
             raise SettingsError(f"answer_mode is {self.answer_mode!r}; use 'auto' or 'extractive'")
+        check_spans(self.spans)
         if self.auth and (":" not in self.auth or self.auth.startswith(":")):
             raise SettingsError("auth must look like user:password (RAG_AUTH); unset it to serve without auth")
         if self.llm_context_tokens < 256:
@@ -190,6 +195,18 @@ def check_passage_encoder(name: str) -> None:
     """Refuse a passage encoder this version doesn't have."""
     if name not in PASSAGE_ENCODERS:
         raise SettingsError(f"passage_encoder is {name!r}; use one of {', '.join(PASSAGE_ENCODERS)} (RAG_PASSAGE_ENCODER)")
+
+
+def check_spans(name: str) -> None:
+    """Refuse a span backend this version doesn't have, or spaCy when it isn't installed."""
+    if name not in SPAN_BACKENDS:
+        raise SettingsError(f"spans is {name!r}; use one of {', '.join(SPAN_BACKENDS)} (RAG_SPANS)")
+    if name == "spacy":
+        from .ner import INSTALL, available  # here: rag/ner.py imports spaCy only when it parses
+
+        if not available():
+            raise SettingsError(f"RAG_SPANS=spacy needs spaCy and its English pipeline: {INSTALL}; "
+                                "or unset RAG_SPANS for the rules")
 
 
 def check_query_encoder(name: str) -> None:

