@@ -74,11 +74,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         for m in found:
             cut = m.end()
             glued = cut < p1 and not text[cut].isspace()
-            if glued:
-                w = _WORD_BEFORE.search(text, max(0, m.start() - 40), m.start())
-                if (w.group(1) if w else "").lower() in ABBREVIATIONS or _inside_quote(text, s0, cut, p1):
-                    continue
-            elif not _is_boundary(text, m.start(), cut, p1) or _inside_quote(text, s0, cut, p1):
+            ends = _glued_boundary(text, m.start()) if glued else _is_boundary(text, m.start(), cut, p1)
+            if not ends or _inside_quote(text, s0, cut, p1):
                 continue
             _add(spans, text, s0, cut)
             s0 = cut
@@ -99,6 +96,12 @@ def _inside_quote(text: str, s0: int, cut: int, limit: int) -> bool:
     if straight:
         return '"' in text[cut:limit]
     return False
+
+
+def _glued_boundary(text: str, dot: int) -> bool:
+    """A stop with no space after it ends a sentence unless it ends an abbreviation ("Gen.Soleimani")."""
+    w = _WORD_BEFORE.search(text, max(0, dot - 40), dot)
+    return (w.group(1) if w else "").lower() not in ABBREVIATIONS
 
 
 def _is_boundary(text: str, dot: int, cut: int, limit: int) -> bool:

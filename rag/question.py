@@ -146,18 +146,23 @@ _EARLIEST = re.compile(r"\b(first|earlier|earliest|older|oldest|before|sooner|lo
 _LATEST = re.compile(r"\b(younger|youngest|later|latest|last|newer|newest|more recent(ly)?|most recent(ly)?|after)\b", re.I)
 
 
+def _capital(word: str) -> bool:
+    """A word that can be part of a name: capitalised, a number, or a quoted or bracketed one."""
+    return word[:1].isupper() or word[:1].isdigit() or word[:1] in ("\"", "“", "(")
+
+
 def _name_run(words: list[str]) -> list[str]:
     """The capitalised name at the start of `words`: capitalised words and the small words between
     them ("Kings of Leon"), ending on a capitalised one."""
     run: list[str] = []
     for w in words:
-        if w[:1].isupper() or w[:1].isdigit() or w[:1] in ("\"", "“", "("):
+        if _capital(w):
             run.append(w)
         elif w.lower() in _RUN_JOINERS and run:
             run.append(w)
         else:
             break
-    while run and not (run[-1][:1].isupper() or run[-1][:1].isdigit() or run[-1][:1] in ("\"", "“", "(")):
+    while run and not _capital(run[-1]):
         run.pop()
     return run
 

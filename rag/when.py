@@ -76,10 +76,15 @@ def named_dates(question: str, years: Sequence[int]) -> Named | None:
                 a, b = m.span()
                 # with its preposition ("on", "in the"), so what is left reads as a question
                 head = re.sub(r"(?i)\b(?:on|in|during|throughout|of|for|from)(?:\s+the)?\s*$", "", question[:a])
-                rest = " ".join(f"{head.rstrip()} {question[b:].lstrip()}".split())
-                rest = re.sub(r"\s+([?.!,])", r"\1", rest)
-                return Named(found, rest if re.search(r"\w", rest) else question)
+                return Named(found, _joined(head, question[b:], question))
     return None
+
+
+def _joined(head: str, tail: str, question: str) -> str:
+    """The question with the words between `head` and `tail` cut out, reading as a question; the
+    whole `question` when nothing would be left."""
+    rest = re.sub(r"\s+([?.!,])", r"\1", " ".join(f"{head.rstrip()} {tail.lstrip()}".split()))
+    return rest if re.search(r"\w", rest) else question
 
 
 def _range(kind: str, m: re.Match[str], year: int) -> DateRange | None:
@@ -173,9 +178,7 @@ def named_event(question: str) -> Event | None:
             continue
         rel = m.group("rel").lower()
         relation = "before" if rel in ("before", "until", "till", "prior to", "ahead of") else "after"
-        rest = " ".join(f"{question[:m.start()].rstrip()} {question[m.end():].lstrip()}".split())
-        rest = re.sub(r"\s+([?.!,])", r"\1", rest)
-        return Event(relation, m.group("ev").strip(), rest if re.search(r"\w", rest) else question)
+        return Event(relation, m.group("ev").strip(), _joined(question[:m.start()], question[m.end():], question))
     return None
 
 
