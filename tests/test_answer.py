@@ -59,16 +59,22 @@ The Zephyr Glasshouse Orchestra will tour six cities of the North Atlantic this 
 """
 
 
-@pytest.fixture(scope="module")
-def orchestra(tmp_path_factory, embedder):
+def _index_of(tmp_path_factory, embedder, name, files):
+    """An index of the articles `files` ({file name: text}) in a fresh folder."""
     from rag import Index, Settings
 
-    d = tmp_path_factory.mktemp("orchestra")
+    d = tmp_path_factory.mktemp(name)
     (d / "in").mkdir()
-    (d / "in" / "zephyr.txt").write_text(ORCHESTRA)
+    for file, text in files.items():
+        (d / "in" / file).write_text(text)
     idx = Index(Settings.load(index_dir=d / "index"), embedder=embedder)
     idx.update([d / "in"])
     return idx
+
+
+@pytest.fixture(scope="module")
+def orchestra(tmp_path_factory, embedder):
+    return _index_of(tmp_path_factory, embedder, "orchestra", {"zephyr.txt": ORCHESTRA})
 
 
 @pytest.mark.parametrize("question,short,sentence", [
@@ -176,15 +182,7 @@ The Vardal Flight School is based in Bodo, where it trains about sixty pilots a 
 
 @pytest.fixture(scope="module")
 def airlines(tmp_path_factory, embedder):
-    from rag import Index, Settings
-
-    d = tmp_path_factory.mktemp("airlines")
-    (d / "in").mkdir()
-    for name, text in AIRLINES.items():
-        (d / "in" / name).write_text(text)
-    idx = Index(Settings.load(index_dir=d / "index"), embedder=embedder)
-    idx.update([d / "in"])
-    return idx
+    return _index_of(tmp_path_factory, embedder, "airlines", AIRLINES)
 
 
 @pytest.mark.parametrize("question,winner,how", [
