@@ -447,6 +447,8 @@ def _asking_terms(question: str, qterms: list[str], kind_words: str = "") -> set
     year ...". All its terms when it has nothing else. Irregular verbs count in their base form."""
     names = _name_terms(question)
     kind = set(terms(kind_words))  # "which news agency": the words that ask for an agency
+    if re.search(r"(?i)\bnames? of\b|\bname (?:is|was)\b", question):  # "the name of" asks for a name: not "named"
+        kind |= set(terms("name"))
     rest = {_LEMMA.get(t, t) for t in qterms if t not in names and t not in _TYPE_NOUNS and t not in kind}
     return rest or {_LEMMA.get(t, t) for t in qterms}
 

@@ -44,6 +44,9 @@ _AMOUNT = re.compile(
     rf"cents\b|pence\b|points\b)")
 _NUMBER = re.compile(rf"\b\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?{_SCALE}|\b\d+(?:\.\d+)?{_SCALE}|\b{_NUMBER_WORDS}\b", re.I)
 _YEAR = re.compile(r"^(?:1[89]|20)\d{2}$")
+# A time of day ("3pm", "14:50 GMT", "7:15 p.m."): when something happened, not how many.
+_CLOCK = re.compile(r"\b\d{1,2}(?::\d{2})+(?:\s?(?:[ap]\.?m\b\.?|GMT|BST|UTC|[ECMP][SD]?T\b))?"
+                    r"|\b\d{1,2}\s?(?:[ap]\.?m\b\.?|o'clock)", re.I)
 
 _CAP = r"(?:[A-Z][\w’'\-]*[a-z][\w’'\-]*|[A-Z]{2,}|[A-Z]\.)"
 _JOIN = r"(?:\s+(?:of|de|da|del|der|van|von|al|bin|ibn|la|le|du)\s+|\s+|-)"
@@ -106,6 +109,9 @@ def typed_spans(text: str, kind: Kind, *, backend: SpanBackend = "rules") -> lis
     >>> u = "The Quds Force has an estimated 20,000 members and a budget of $1.2 billion."
     >>> [u[a:b] for a, b in typed_spans(u, "number")], [u[a:b] for a, b in typed_spans(u, "amount")]
     (['20,000', '1.2 billion'], ['$1.2 billion'])
+    >>> w = "It landed at 14:50 GMT, diverted at around 3pm with 150 passengers."
+    >>> [w[a:b] for a, b in typed_spans(w, "number")]
+    ['150']
     """
     if backend == "spacy":
         return _spacy_spans(text, kind)
@@ -115,7 +121,8 @@ def typed_spans(text: str, kind: Kind, *, backend: SpanBackend = "rules") -> lis
         return [m.span() for m in _AMOUNT.finditer(text)]
     if kind == "number":
         spans = [m.span() for m in _NUMBER.finditer(text) if not _YEAR.match(m.group(0))]
-        dates = typed_spans(text, "date")  # a day or a year is a date, not a count
+        # a day, a year or a time of day is a date, not a count
+        dates = typed_spans(text, "date") + [m.span() for m in _CLOCK.finditer(text)]
         return [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in dates)]
     if kind in ("person", "organisation", "place"):
         found = [(a, b) for a, b, k in _names(text) if k == kind]
