@@ -30,11 +30,12 @@ from .settings import Settings, check_range
 from .store import Store
 from .types import Answer, DateRange, Hits, IndexReport, IndexStats, Passage, Skipped, day_label
 from .timeline import TIMELINE_K, Timeline, build_timeline
-from .when import Named, event_range, named_dates, named_event, scoped
+from .when import Named, event_range, mentions, named_dates, named_event, scoped
 from .uploads import copy_upload, received_file
 
 EVENT_K = 10  # passages searched to date an event a question names ("before the strike")
 EVENT_MATCH = 0.8  # ... of which those scoring this share of the best one report it
+EVENT_WORDS = 0.5  # an answer from outside an event's dates names at least this share of its words
 
 
 class Index:
@@ -207,6 +208,7 @@ class Index:
         asked = question
         years = store.date_years()
         named = None if dates else named_dates(question, years)
+        full = question  # with the words that named its dates
         if named is not None:  # "What did Russia say on Jan. 3?": what Russia said, in the articles of that day
             dates, question = named.dates, named.rest
         why = ""
@@ -223,9 +225,31 @@ class Index:
         if not sources:  # "What did the BBC report about ...": the BBC's articles
             outlets, question = named_outlets(question, store.outlets())
             sources = outlets
+            if outlets:
+                full = named_outlets(full, outlets)[1]
         hits = search(store, self.embedder, question, settings, k=k, sources=sources, doc_ids=doc_ids,
                       dates=dates, reranker=self.reranker)
-        answers = self._answers_from(question, hits, store, settings, fault, stream)
+        first = extractive_answer(question, hits, store, self.embedder, settings, cache=self._cache)
+        if named is not None and not first.grounded:
+            # The dates were read from the question, and its articles of those days don't answer it: the
+            # question's date is often the event's, reported on other days ("the June 2013 attack", "hours
+            # before the attack"). The articles of every date answer it if they can, saying so.
+            wider = search(store, self.embedder, full, settings, k=k, sources=sources, doc_ids=doc_ids,
+                           reranker=self.reranker)
+            other = extractive_answer(full, wider, store, self.embedder, settings, cache=self._cache)
+            # ... only when the passage that answers names those dates (or that event) itself
+            said = event.event if event is not None and day is not None else _removed(full, named.rest)
+            if other.grounded and other.citations and mentions(other.citations[0].passage, said,
+                                                               EVENT_WORDS if event is not None else 1.0):
+                label = named.dates.label() + (f" ({why})" if why else "")
+                note = f"No article {'from ' if named.dates.since and named.dates.until else ''}{label} answers this; " \
+                    "this answer is from articles of other dates."
+                answers = self._answers_from(full, wider, store, settings, fault, stream, extractive=other)
+                for a in answers:
+                    a = dataclasses.replace(a, question=asked, notice=f"{note} {a.notice}".strip())
+                    yield scoped(a, None, outlets) if outlets else a
+                return
+        answers = self._answers_from(question, hits, store, settings, fault, stream, extractive=first)
         if named is not None or outlets:
             yield from (scoped(dataclasses.replace(a, question=asked, dates=dates or None),
                                named.dates if named else None, outlets, why) for a in answers)
@@ -248,8 +272,9 @@ class Index:
             return None
 
     def _answers_from(self, question: str, hits: Hits, store: Store, settings: Settings, fault: LLMError | None,
-                      stream: bool) -> Iterator[Answer]:
-        extractive = extractive_answer(question, hits, store, self.embedder, settings, cache=self._cache)
+                      stream: bool, *, extractive: Answer) -> Iterator[Answer]:
+        """The answer to `question` from `hits`: the LLM's when one is set and `extractive` (the
+        extractive answer from the same hits) is grounded, else `extractive`."""
         # No LLM call when there is none, or when retrieval found nothing that answers the question.
         if not settings.llm_enabled or not extractive.grounded:
             yield extractive
@@ -284,6 +309,12 @@ class Index:
         return IndexStats(documents=s.count_documents(), chunks=s.count_chunks(), generation=s.generation,
                           model=str(s.manifest.get("model", "")), index_dir=str(self.settings.index_dir),
                           query_encoder=self.embedder.query_encoder)
+
+
+def _removed(question: str, rest: str) -> str:
+    """The words of `question` that are not in `rest` (what `named_dates` took out: "on Feb. 3")."""
+    kept = {w.strip(".,;:?!").lower() for w in rest.split()}
+    return " ".join(w for w in question.split() if w.strip(".,;:?!").lower() not in kept)
 
 
 __all__ = ["Index", "NOT_FOUND"]

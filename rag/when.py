@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 from .answer import NOT_FOUND
+from .terms import terms
 from .types import Answer, DateRange
 
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
@@ -185,6 +186,39 @@ def named_event(question: str) -> Event | None:
 def event_range(event: Event, day: date) -> DateRange:
     """The days before the event first reported on `day` (not that day), or from that day on."""
     return DateRange(None, day - timedelta(days=1)) if event.relation == "before" else DateRange(day, None)
+
+
+# "feb" and "sept" -> the term of the month's name
+_MONTH_TERMS = {terms(m[:n])[0]: terms(m)[0] for m in _MONTHS for n in (3, 4) if terms(m[:n]) and terms(m)}
+
+
+def _date_terms(text: str) -> set[str]:
+    """The terms of `text` with month abbreviations as the month ("Feb." -> February), ordinal endings dropped."""
+    out = set()
+    for t in terms(text):
+        if t in ("st", "nd", "rd", "th"):
+            continue
+        out.add(_MONTH_TERMS.get(t, t))
+    return out
+
+
+def mentions(text: str, words: str, share: float = 1.0) -> bool:
+    """True when `text` holds at least `share` of the terms of `words` (a date as a question wrote it:
+    "on Feb. 3", "in June 2013"; or the event it named): the days a question names may be those of
+    the event it asks about rather than of the articles that report it, which then say so.
+
+    >>> mentions("In June 2013 a suicide bomber killed 17 people.", "in June 2013")
+    True
+    >>> mentions("Trump spoke on Monday.", "on March 19")
+    False
+    >>> mentions("Reserves fell in November, the fifth month in a row.", "in November 2016")
+    True
+    """
+    want = _date_terms(words)
+    if any(not re.fullmatch(r"(?:19|20)\d\d", t) for t in want):  # "in November 2016": "in November" will do
+        want = {t for t in want if not re.fullmatch(r"(?:19|20)\d\d", t)}
+    have = _date_terms(text)
+    return bool(want) and len(want & have) >= share * len(want)
 
 
 def scoped(answer: Answer, dates: DateRange | None, outlets: Sequence[str] = (), why: str = "") -> Answer:

@@ -128,6 +128,21 @@ def test_a_question_dated_by_an_event_searches_before_or_after_its_first_report(
     assert news.ask("Who argued the travel ban case before the court?").dates is None
 
 
+def test_a_day_the_question_names_may_be_the_events_reported_later_and_the_answer_says_so(news):
+    """No article is from 21 Jan 2017, but one published on 1 Feb says what happened that day: the
+    question's date was the event's. It answers from there, saying no article of that day does, and
+    without a date scope; a day no passage mentions is still declined (the test below)."""
+    a = news.ask("How many people took to the streets on January 21 to protest Trump's policies?")
+    assert a.grounded, a.notice
+    assert a.notice.startswith("No article from 21 Jan 2017 answers this; this answer is from articles of other dates.")
+    assert a.dates is None and a.question == "How many people took to the streets on January 21 to protest Trump's policies?"
+    first = a.citations[0]
+    assert first.doc_id == "tm0301" and "January 21" in first.text
+    assert a.short_answer is not None and a.short_answer.text == "millions"
+    record = next(r for r in RECORDS if r["id"] == "tm0301")
+    assert record["text"][a.short_answer.start:a.short_answer.end] == "millions"
+
+
 def test_a_question_naming_a_day_without_articles_says_what_it_searched(news):
     a = news.ask("What did Trump say on March 19?")
     assert not a.grounded and "Searched only articles from 19 Mar 2017" in a.notice
