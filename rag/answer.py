@@ -178,7 +178,8 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
     known = set(terms(question))
     if asked.factoid and settings.spans == "spacy":
         parse([s.text for s in sents])  # one batch through spaCy; novel_spans then reads its cache
-    typed = [novel_spans(s.text, asked.kind, known, backend=settings.spans) if asked.factoid else [] for s in sents]
+    typed = [novel_spans(s.text, asked.kind, known, backend=settings.spans, place=asked.asks_for) if asked.factoid else []
+             for s in sents]
     if asked.kind == "date" and _ASKS_YEAR.search(question):  # "In what year ...": "Thursday" doesn't answer
         typed = [[(a, b) for a, b in spans if _HAS_YEAR.search(s.text[a:b])] for s, spans in zip(sents, typed)]
     if asked.factoid and not any(typed):

@@ -92,6 +92,25 @@ _ROLE = re.compile(
     re.I)
 
 
+# Places by kind, for questions that ask for one ("Which country ...", "Which US state ..."): the
+# countries of the world with their common short forms, and the US states.
+_COUNTRIES = ("Afghanistan|Albania|Algeria|Andorra|Angola|Antigua and Barbuda|Argentina|Armenia|Australia|Austria|Azerbaijan|Bahamas|Bahrain|Bangladesh|Barbados|Belarus|Belgium|Belize|Benin|Bhutan|Bolivia|Bosnia and Herzegovina|Bosnia|Botswana|Brazil|Brunei|Bulgaria|Burkina Faso|Burundi|Cambodia|Cameroon|Canada|Cape Verde|Central African Republic|Chad|Chile|China|Colombia|Comoros|Congo|Democratic Republic of Congo|Democratic Republic of the Congo|DR Congo|DRC|Costa Rica|Croatia|Cuba|Cyprus|Czech Republic|Czechia|Denmark|Djibouti|Dominica|Dominican Republic|East Timor|Timor-Leste|Ecuador|Egypt|El Salvador|Equatorial Guinea|Eritrea|Estonia|Eswatini|Swaziland|Ethiopia|Fiji|Finland|France|Gabon|Gambia|Georgia|Germany|Ghana|Greece|Grenada|Guatemala|Guinea|Guinea-Bissau|Guyana|Haiti|Honduras|Hungary|Iceland|India|Indonesia|Iran|Iraq|Ireland|Republic of Ireland|Israel|Italy|Ivory Coast|Côte d'Ivoire|Jamaica|Japan|Jordan|Kazakhstan|Kenya|Kiribati|Kosovo|Kuwait|Kyrgyzstan|Laos|Latvia|Lebanon|Lesotho|Liberia|Libya|Liechtenstein|Lithuania|Luxembourg|Macedonia|North Macedonia|Madagascar|Malawi|Malaysia|Maldives|Mali|Malta|Marshall Islands|Mauritania|Mauritius|Mexico|Micronesia|Moldova|Monaco|Mongolia|Montenegro|Morocco|Mozambique|Myanmar|Burma|Namibia|Nauru|Nepal|Netherlands|Holland|New Zealand|Nicaragua|Niger|Nigeria|North Korea|Norway|Oman|Pakistan|Palau|Palestine|Panama|Papua New Guinea|Paraguay|Peru|Philippines|Poland|Portugal|Qatar|Romania|Russia|Russian Federation|Rwanda|Saint Kitts and Nevis|Saint Lucia|Samoa|San Marino|Saudi Arabia|Senegal|Serbia|Seychelles|Sierra Leone|Singapore|Slovakia|Slovenia|Solomon Islands|Somalia|South Africa|South Korea|Korea|South Sudan|Spain|Sri Lanka|Sudan|Suriname|Sweden|Switzerland|Syria|Taiwan|Tajikistan|Tanzania|Thailand|Togo|Tonga|Trinidad and Tobago|Tunisia|Turkey|Turkmenistan|Tuvalu|Uganda|Ukraine|United Arab Emirates|UAE|United Kingdom|UK|U.K.|Britain|Great Britain|England|Scotland|Wales|Northern Ireland|United States|United States of America|US|U.S.|USA|U.S.A.|America|Uruguay|Uzbekistan|Vanuatu|Vatican|Venezuela|Vietnam|Yemen|Zambia|Zimbabwe")
+_US_STATES = ("Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming")
+# city-states and cities that share a country's or state's name
+_ALSO_CITIES = frozenset({"Singapore", "Monaco", "Luxembourg", "Kuwait", "Djibouti", "Panama", "Vatican", "San Marino",
+                          "New York", "Washington", "Georgia"})
+
+
+def _alternation(names: str) -> re.Pattern[str]:
+    alts = sorted({n for n in names.split("|") if n}, key=len, reverse=True)  # the longest name first
+    return re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(a) for a in alts) + r")(?![\w])")
+
+
+_COUNTRY = _alternation(_COUNTRIES)
+_US_STATE = _alternation(_US_STATES)
+_COUNTY = re.compile(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*\s+County\b")
+
+
 SpanBackend = Literal["rules", "spacy"]
 
 
@@ -142,11 +161,41 @@ def names(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b, _ in _names(text)]
 
 
+def place_spans(text: str, spans: list[tuple[int, int]], place: str) -> list[tuple[int, int]]:
+    """Of a sentence's place `spans`, those of the kind of place a question asks for (`place`, its words
+    for it: "country", "us state", "county", "city"): every country or US state `text` names for those
+    (they often stand without the "in" that finds other places), names ending in "County" for a county,
+    and no country or state for a city, town or village. Other kinds of place keep `spans`.
+
+    >>> t = "The jets took off from Lincolnshire, said Britain, while Paris and France waited."
+    >>> [t[a:b] for a, b in place_spans(t, [], "country")]
+    ['Britain', 'France']
+    >>> [t[a:b] for a, b in place_spans(t, [(23, 35), (42, 49), (57, 62), (67, 73)], "city")]
+    ['Lincolnshire', 'Paris']
+    """
+    words = place.lower().split()
+    noun = words[-1] if words else ""
+    if noun in ("country", "countries", "nation", "nations"):
+        return [m.span() for m in _COUNTRY.finditer(text)]
+    if noun in ("state", "states") and set(words[:-1]) <= {"us", "u.s.", "american", "united"}:
+        return [m.span() for m in _US_STATE.finditer(text)]
+    if noun in ("county", "counties"):
+        return [m.span() for m in _COUNTY.finditer(text)]
+    if noun in ("city", "cities", "town", "towns", "village", "villages", "capital"):
+        return [(a, b) for a, b in spans if text[a:b] in _ALSO_CITIES
+                or not (_COUNTRY.fullmatch(text[a:b]) or _US_STATE.fullmatch(text[a:b]))]
+    return spans
+
+
 def novel_spans(text: str, kind: Kind, question_terms: set[str], *,
-                backend: SpanBackend = "rules") -> list[tuple[int, int]]:
-    """`typed_spans` that say something the question does not: not every one of their words is in it."""
+                backend: SpanBackend = "rules", place: str = "") -> list[tuple[int, int]]:
+    """`typed_spans` that say something the question does not: not every one of their words is in it.
+    For a place, only the kind of place `place` names (`place_spans`)."""
     out = []
-    for a, b in typed_spans(text, kind, backend=backend):
+    found = typed_spans(text, kind, backend=backend)
+    if kind == "place" and place:
+        found = place_spans(text, found, place)
+    for a, b in found:
         words = set(terms(text[a:b]))
         if words and not words <= question_terms:
             out.append((a, b))
