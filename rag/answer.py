@@ -182,10 +182,13 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
              for s in sents]
     if asked.kind == "date" and _ASKS_YEAR.search(question):  # "In what year ...": "Thursday" doesn't answer
         typed = [[(a, b) for a, b in spans if _HAS_YEAR.search(s.text[a:b])] for s, spans in zip(sents, typed)]
+    if asked.measure:  # "What operating profit ...": a figure beside "profit", not the sales beside it
+        typed = [[sp for sp in spans if _beside(s.text, sp, asked.measure)] for s, spans in zip(sents, typed)]
     if asked.factoid and not any(typed):
         # It asks for a name, a date or a number, and no sentence found holds one it doesn't already say.
+        what = f"{_KIND_WORDS[asked.kind]} of {asked.measure}" if asked.measure else _KIND_WORDS[asked.kind]
         return Answer(question, NOT_FOUND, "extractive", False,
-                      f"The closest passages name no {_KIND_WORDS[asked.kind]} that answers this.",
+                      f"The closest passages name no {what} that answers this.",
                       passages=tuple(passages), evidence=evidence)
     score = base
     if asked.factoid:
@@ -491,6 +494,32 @@ def _closeness(text: str, span: tuple[int, int], anchors: set[str], side: str = 
                 gap += CLAUSE_GAP
         best = max(best, 1.0 / (1 + gap))
     return best
+
+
+# Figures news names in more than one way: a question's "profit" is answered beside "earnings".
+_FIGURE_WORDS = [frozenset(terms(g)) for g in ("profit profits earnings income", "revenue revenues sales turnover",
+                                              "worth wealth fortune", "salary salaries pay wage")]
+MEASURE_GAP = 4  # words at most between a number and the noun it counts ("150 of its passengers")
+
+
+def _beside(text: str, span: tuple[int, int], noun: str) -> bool:
+    """Whether the number `span` of `text` stands beside `noun` (the thing it must count or measure):
+    at most MEASURE_GAP words between them, no clause boundary.
+
+    >>> t = "The flight carried 150 passengers and 12 crew."
+    >>> _beside(t, (19, 22), "passengers"), _beside(t, (38, 40), "passengers")
+    (True, False)
+    """
+    want = set(terms(noun))
+    want = set().union(*(g for g in _FIGURE_WORDS if g & want)) or want
+    for m in re.finditer(r"\w+", text):
+        if not set(terms(m.group(0))) & want:
+            continue
+        lo, hi = (span[1], m.start()) if span[1] <= m.start() else (m.end(), span[0])
+        between = text[lo:hi] if lo <= hi else ""
+        if len(re.findall(r"\w+", between)) <= MEASURE_GAP and not _CLAUSE.search(between) and "." not in between:
+            return True
+    return False
 
 
 def _type_mismatch(question: str, texts: list[str]) -> np.ndarray:

@@ -106,11 +106,26 @@ def _wh_head_kind(question: str) -> tuple[Kind | None, str]:
     found: Kind | None = None
     words: list[str] = []
     phrase = ""
-    for word in m.group(1).split():
+    tail = m.group(1).split()
+    # "What was Moise's share of the vote?", "What is the estimated net worth of X?": the noun the
+    # copula introduces, up to its "of", is what is asked for (only for amounts, numbers and dates:
+    # "What is the name of ..." and "Which is the ..." keep their own rules).
+    copula = bool(tail) and tail[0].lower() in ("is", "was", "were", "are")
+    if copula:
+        tail = question[m.start(1):].split()[1:9]
+    for word in tail:
         w = word.lower().strip("?,.!")
         if _NP_END.match(w):
             break
         words.append(w)
+        if w.endswith(("'s", "’s")):  # "Moise's share": what follows is the noun asked for
+            words, found, phrase = [], None, ""
+            continue
+        measure = _measure_kind(w) if found is None and len(words) <= 4 else None
+        if measure is not None:  # its noun stays among the words the answer must stand beside ("profit")
+            return measure, ""
+        if copula:
+            continue
         if re.fullmatch(rf"(?:{_PERSON_NOUNS})s?", w):
             found = "person"
         elif re.fullmatch(rf"(?:{_PLACE_NOUNS}|countries|cities|towns|villages|regions|states|bases|places|venue|arena|"
@@ -123,6 +138,27 @@ def _wh_head_kind(question: str) -> tuple[Kind | None, str]:
             continue
         phrase = " ".join(words)
     return found, phrase
+
+
+# Nouns that ask for an amount, a count or measure, or a date: "What record price ...", "From what
+# height ...", "What was X's share of the vote?", "What is X's date of birth?".
+_AMOUNT_NOUNS = re.compile(r"(?:price|cost|fine|salary|salaries|revenue|sales|profit|loss|losses|budget|value|worth|"
+                           r"fee|wage|income|debt|deficit|investment|funding|sum|amount|percentage|percent|share|"
+                           r"proportion|rate|stake|bail|compensation|pay|bonus|prize|turnover|earnings|valuation|"
+                           r"tariff|tax|premium|ransom|reward|subsidy|subsidies|grant|loan|bid)s?")
+_NUMBER_NOUNS = re.compile(r"(?:height|length|distance|depth|width|weight|age|number|score|scoreline|margin|"
+                           r"population|count|tally|size|capacity|speed|temperature|toll|majority|magnitude)s?")
+
+
+def _measure_kind(word: str) -> Kind | None:
+    """"amount", "number" or "date" for a noun that asks for one (`price`, `height`, `birth`), else None."""
+    if _AMOUNT_NOUNS.fullmatch(word):
+        return "amount"
+    if _NUMBER_NOUNS.fullmatch(word):
+        return "number"
+    if re.fullmatch(rf"(?:{_DATE_NOUNS})s?|birthday|birthdate", word):
+        return "date"
+    return None
 
 
 def _name_noun_kind(word: str) -> Kind | None:
@@ -241,6 +277,7 @@ class Analysis:
     points: int = 0  # for an overview: the number of points asked for, 0 when not said
     asks_for: str = ""  # the words that name the kind of answer wanted ("news agency" in "Which news agency ...")
     options: tuple[str, ...] = ()  # for a choice: the two named things it asks to choose between
+    measure: str = ""  # the figure a number must be of: "profit" in "What operating profit did X report?"
 
     @property
     def factoid(self) -> bool:
@@ -285,7 +322,38 @@ def analyse(question: str, *, choice: bool = True) -> Analysis:
     focus = question
     if kind == "overview":
         focus = " ".join(INSTRUCTION_WORDS.sub(" ", question).split()).strip(" .?!,:;") or question
-    return Analysis(kind, focus, max(0, min(points, 8)), phrase if head and kind == head else "")
+    return Analysis(kind, focus, max(0, min(points, 8)), phrase if head and kind == head else "",
+                    measure=measured(question) if kind in ("number", "amount") else "")
+
+
+# A company's profit is not its sales: a figure that "what" asks for by one of these names must stand
+# beside that name (or one news uses for the same figure) in the sentence that answers. Counts ("how
+# many soldiers") are not held to their noun: news words them too many ways ("440 troops").
+_FIGURES = re.compile(r"(?:profit|profits|revenue|revenues|sales|turnover|earnings|income|worth|salary|salaries|debt|"
+                      r"deficit|valuation|budget)")
+
+
+def measured(question: str) -> str:
+    """The figure a number or amount answering `question` must be of (a company's profit, sales or
+    worth), "" when it asks for none of those.
+
+    >>> measured("What operating profit did The Body Shop report?"), measured("What were its total sales in 2016?")
+    ('profit', 'sales')
+    >>> measured("How much profit did it make?"), measured("What record price had bitcoin hit?")
+    ('profit', '')
+    """
+    much = re.search(r"(?i)\bhow much\s+(\w+)", question)  # "How much profit did it make?"
+    if much and _FIGURES.fullmatch(much.group(1).lower()):
+        return much.group(1).lower()
+    m = _WH.search(question)
+    if m:
+        for word in question[m.start(1):].split()[:6]:
+            w = word.lower().strip("?,.!;:")
+            if _NP_END.match(w) and w not in ("is", "was", "were", "are"):
+                break
+            if _FIGURES.fullmatch(w):
+                return w
+    return ""
 
 
 # -- outlets a question names ------------------------------------------------------------------

@@ -32,7 +32,7 @@ _DATE = re.compile(
     rf"|\b(?:the\s+)?(?:(?:early|mid|late)-?\s*)?(?:1[89]|20)\d0s\b"                        # the 1950s
     rf"|\b(?:yesterday|today|tonight|last (?:week|month|year|night)|next (?:week|month|year))\b"
     rf"|\b{_MONTHS}(?=[\s,.])")
-_SCALE = r"(?:\s+(?:thousand|million|billion|trillion|bn|m)\b)?"
+_SCALE = r"(?:\s?(?:bn|m)\b|\s+(?:thousand|million|billion|trillion)\b)?"  # "920.8m", "$2 bn", "3 million"
 _NUMBER_WORDS = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
                  r"fifty|sixty|seventy|eighty|ninety|hundred|dozens?|hundreds|thousands|millions|half|"
                  r"a dozen|a few|several)")
