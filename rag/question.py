@@ -102,7 +102,7 @@ def _wh_head_kind(question: str) -> tuple[Kind | None, str]:
     say what kind of answer is wanted, not what it is about."""
     m = _WH.search(question)
     if not m:
-        return None, ""
+        return _trailing_wh(question), ""
     found: Kind | None = None
     words: list[str] = []
     phrase = ""
@@ -126,18 +126,53 @@ def _wh_head_kind(question: str) -> tuple[Kind | None, str]:
             return measure, ""
         if copula:
             continue
-        if re.fullmatch(rf"(?:{_PERSON_NOUNS})s?", w):
+        if re.fullmatch(rf"(?:{_PERSON_NOUNS}|{_MORE_PERSON})s?", w):
             found = "person"
         elif re.fullmatch(rf"(?:{_PLACE_NOUNS}|countries|cities|towns|villages|regions|states|bases|places|venue|arena|"
-                          rf"stadium|airbase|prison|hospital|square|river|lake|mountain)s?", w):
+                          rf"stadium|airbase|prison|hospital|square|river|lake|mountain|{_MORE_PLACE})s?", w):
             found = "place"
         elif re.fullmatch(rf"(?:{_ORG_NOUNS}|clubs?|companies|groups|parties|teams|outlets|brands?|agencies|"
-                          rf"charit(?:y|ies))", w):
+                          rf"charit(?:y|ies)|(?:{_MORE_ORG})s?)", w):
             found = "organisation"
         else:
             continue
         phrase = " ".join(words)
-    return found, phrase
+    return (found, phrase) if found is not None else (_trailing_wh(question), "")
+
+
+def _trailing_wh(question: str) -> Kind | None:
+    """The kind a question word that ends the question asks for: "... directed by whom?" a person,
+    "... is based where?" a place; None otherwise."""
+    if re.search(r"(?i)\bwhom?\s*[?.!]*\s*$", question):
+        return "person"
+    if re.search(r"(?i)\bwhere\s*[?.!]*\s*$", question):
+        return "place"
+    return None
+
+
+# More nouns for people, places and organisations, as "which" and "what" ask for them ("which hip hop
+# record executive", "what New York county", "which American college").
+_MORE_PERSON = (r"executive|narrator|performer|politician|psychiatrist|psychologist|scientist|hitman|singer|songwriter|"
+                r"singer-songwriter|musician|rapper|comedian|composer|conductor|producer|screenwriter|writer|novelist|"
+                r"poet|playwright|filmmaker|photographer|painter|sculptor|architect|designer|engineer|inventor|"
+                r"entrepreneur|businessman|businesswoman|billionaire|investor|banker|economist|professor|teacher|"
+                r"researcher|doctor|surgeon|physician|diplomat|ambassador|envoy|activist|campaigner|lawmaker|"
+                r"legislator|congressman|congresswoman|prosecutor|attorney|detective|officer|policeman|policewoman|"
+                r"colonel|captain|admiral|lieutenant|sergeant|militant|rebel|assassin|killer|spy|dissident|monarch|"
+                r"king|queen|prince|princess|emperor|pope|cleric|imam|bishop|priest|rabbi|athlete|footballer|"
+                r"cricketer|boxer|golfer|swimmer|cyclist|skater|jockey|striker|goalkeeper|quarterback|referee|"
+                r"owner|successor|predecessor|deputy|heir|nominee|runner-up|champion|presenter|anchor|correspondent|"
+                r"reporter|editor|columnist|vocalist|guitarist|drummer|bassist|pianist|frontman|astronaut|historian|"
+                r"philosopher|theorist|physicist|chemist|biologist|geologist|apprentice|worker|employee|witness|"
+                r"survivor|hostage|prisoner|inmate|co-founder|cofounder|creator|mother|father|parent|grandson|"
+                r"granddaughter|nephew|niece|cousin|partner|girlfriend|boyfriend|fiancee?|widow|widower")
+_MORE_PLACE = (r"hamlet|kingdom|castle|highway|river|valley|peninsula|continent|park|neighbou?rhood|suburb|borough|"
+               r"municipality|parish|commune|prefecture|territory|republic|nation|location|bridge|canal|sea|ocean|bay|"
+               r"desert|forest|harbou?r|campus|county|counties|mountain|lake|island|islands")
+_MORE_ORG = (r"band|label|magazine|publication|newspaper|publisher|studio|college|school|academy|airline|manufacturer|"
+             r"retailer|carrier|operator|maker|startup|start-up|conglomerate|league|federation|franchise|charity|"
+             r"cartel|gang|faction|movement|orchestra|choir|troupe|ensemble|institute|laboratory|broadcaster|"
+             r"station|university|universities|union|organisation|organization|regime|giant")
 
 
 # Nouns that ask for an amount, a count or measure, or a date: "What record price ...", "From what
@@ -161,15 +196,20 @@ def _measure_kind(word: str) -> Kind | None:
     return None
 
 
-def _name_noun_kind(word: str) -> Kind | None:
-    """The kind of answer "the name of the <word>" asks for, None for a word that is no class noun."""
-    w = word.strip("?,.!;:")
-    if re.fullmatch(rf"(?:{_PERSON_NOUNS})s?", w):
+def noun_kind(word: str) -> Kind | None:
+    """The kind of thing a common noun names, for "the name of the <word>", "which <word>" and a name's
+    apposition ("Yunji Technology, a Chinese startup"): "person", "place", "organisation" or None.
+
+    >>> noun_kind("startup"), noun_kind("conductor"), noun_kind("hamlet"), noun_kind("idea")
+    ('organisation', 'person', 'place', None)
+    """
+    w = word.strip("?,.!;:\"'").lower()
+    if re.fullmatch(rf"(?:{_PERSON_NOUNS}|{_MORE_PERSON})s?", w):
         return "person"
-    if re.fullmatch(_PLACE_NOUNS + r"|(?:city|town|village|countr)(?:y|ies|s)?", w):
+    if re.fullmatch(_PLACE_NOUNS + rf"|(?:city|town|village|countr)(?:y|ies|s)?|(?:{_MORE_PLACE})s?", w):
         return "place"
-    if re.fullmatch(_ORG_NOUNS + r"|clubs?|companies|groups|bands?|ships?|teams?|newspapers?|firms?|parties|"
-                                 r"schools?|hotels?|restaurants?|operations?|projects?", w):
+    if re.fullmatch(_ORG_NOUNS + rf"|clubs?|companies|groups|bands?|ships?|teams?|newspapers?|firms?|parties|"
+                                 rf"schools?|hotels?|restaurants?|operations?|projects?|(?:{_MORE_ORG})s?", w):
         return "organisation"
     return None
 
@@ -310,7 +350,7 @@ def analyse(question: str, *, choice: bool = True) -> Analysis:
     kind: Kind = first if first in _BY_PHRASE else (head or first)
     named = _NAME_OF.search(question)
     if named:  # "the name of the Berlin sauna club": a club's name, not a person's
-        kind = next((k for k in map(_name_noun_kind, named.group(1).lower().split()) if k), kind)
+        kind = next((k for k in map(noun_kind, named.group(1).lower().split()) if k), kind)
     points = 0
     m = re.search(r"\bin (two|three|four|five|\d) (points|bullets?)\b", question, re.I)
     if m:

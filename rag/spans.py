@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from .question import Kind
+from .question import Kind, noun_kind
 from .terms import terms
 
 _MONTHS = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -57,7 +57,10 @@ _ORG_WORDS = re.compile(
     r"Corporation|Corp|Inc|Ltd|Group|Times|News|Post|Press|Institute|Foundation|Federation|Front|Movement|"
     r"Brigades?|Fund|Service|Authority|Administration|Pentagon|Kremlin|Cabinet|Navy|Airlines?|Church|League|"
     r"Coalition|Alliance|Network|Channel|Television|Radio|Journal|Tribune|Herald|Gazette|Club|Orchestra|School|Academy|College|"
-    r"Ensemble|Society|Board|Bureau|House|Reuters|Interfax|Tass|TASS|BBC|CNN|NATO|UN|EU)\b")
+    r"Ensemble|Society|Board|Bureau|House|Reuters|Interfax|Tass|TASS|BBC|CNN|NATO|UN|EU|Technology|Technologies|"
+    r"Holdings|Systems|Motors|Industries|Labs|Entertainment|Pictures|Records|Media|Energy|Airways|Telecom|"
+    r"Pharmaceuticals|Solutions|Software|Electronics|Robotics|Studios|Communications|Petroleum|Insurance|"
+    r"Investments|Ventures|Enterprises|Brewery|Co)\b")
 _TITLE_WORDS = re.compile(r"\b(?:(?:(?:Secretary|Minister|Ministry|Department) of (?:State|Defense|Defence|the Interior|"
                           r"Foreign Affairs|Finance|the Treasury|Health|Justice|Energy|Commerce|War)|President|Prime Minister|Minister|Chancellor|General|Gen\.|Senator|Sen\.|Governor|"
                           r"Gov\.|Mayor|King|Queen|Prince|Princess|Pope|Judge|Ambassador|Secretary|Commander|Director|"
@@ -229,9 +232,10 @@ def _names(text: str) -> list[tuple[int, int, str]]:
         bare = re.sub(r"['’]s?$", "", name)  # "Thursday's" is a day
         if b <= a or _NOT_NAMES.match(bare) or (name.isupper() and " " in name):  # "READ MORE" is a caption
             continue
+        told = _apposition(text, a, b)  # "Yunji Technology, a Chinese startup", "the startup Yunji"
         if a == 0 or text[:a].rstrip().endswith((".", "!", "?", "“", '"')):
             # a sentence's first word is capitalised anyway: one word there is no name
-            if " " not in name and not _ORG_WORDS.search(name) and not name.isupper():
+            if " " not in name and not _ORG_WORDS.search(name) and not name.isupper() and told is None:
                 continue
         before = text[max(0, a - 40):a]
         titles = list(_TITLE_WORDS.finditer(name))
@@ -241,6 +245,8 @@ def _names(text: str) -> list[tuple[int, int, str]]:
             continue
         if _ORG_WORDS.search(name) or (name.isupper() and len(name) >= 2):
             out.append((a, b, "organisation"))
+        elif told is not None and not _TITLE_WORDS.search(name):
+            out.append((a, b, told))
         elif _PLACE_BEFORE.search(before) and not _TITLES.search(before) and not _TITLE_WORDS.search(name):
             out.append((a, b, "place"))
         elif " " in name or "-" in name or _TITLES.search(before):
@@ -252,6 +258,31 @@ def _names(text: str) -> list[tuple[int, int, str]]:
                 continue
             out.append((a, b, "person"))
     return out
+
+
+_APPOSED = re.compile(r"\s*,\s*(?:a|an|the|its|his|her|their|[A-Z][\w.-]*['’]s)\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)")
+_BEFORE_NOUN = re.compile(r"\b(?:the|a|an|its|his|her|their)\s+(?:[\w-]+\s+){0,2}?([a-z][\w-]*),?\s+$")
+
+
+def _apposition(text: str, a: int, b: int) -> str | None:
+    """The kind the common noun beside the name `text[a:b]` gives it: in an apposition after it
+    ("Yunji Technology, a Chinese startup") or right before it ("the startup Yunji", "the capital,
+    Port-au-Prince"); None when no such noun says.
+
+    >>> t = "Run was designed by Yunji Technology, a Chinese startup, and shown in the capital, Port-au-Prince."
+    >>> _apposition(t, 20, 36), _apposition(t, 83, 97)
+    ('organisation', 'place')
+    """
+    after = _APPOSED.match(text, b)
+    if after:
+        for word in after.group(1).split():
+            kind = noun_kind(word)
+            if kind is not None:
+                return kind
+    before = _BEFORE_NOUN.search(text[max(0, a - 60):a])
+    if before:
+        return noun_kind(before.group(1))
+    return None
 
 
 def _strip_lead_words(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
