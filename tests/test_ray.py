@@ -34,8 +34,15 @@ def cluster(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         for k, v in RAY_ENV.items():
             mp.setenv(k, v)
-        ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False,
-                 _temp_dir=str(tmp_path_factory.mktemp("ray")))
+        for attempt in (1, 2):  # on a loaded machine the GCS server can miss Ray's start-up deadline once
+            try:
+                ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False,
+                         _temp_dir=str(tmp_path_factory.mktemp("ray")))
+                break
+            except RuntimeError:
+                ray.shutdown()
+                if attempt == 2:
+                    raise
         try:
             yield ray.get_runtime_context().gcs_address
         finally:
