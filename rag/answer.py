@@ -15,6 +15,7 @@ nearest sentence. LLM answers live in `llm.py`.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Literal
 
@@ -48,6 +49,8 @@ ANSWER_TYPE_PENALTY = 0.25
 ANSWER_SUPPORT = 0.3  # score gained by a sentence whose span of that kind stands right beside the question's words
 ROLE_SHARE = 0.5  # the support a role ("the French leader") gives, as a share of a name's
 UNSUPPORTED_SPAN = 0.15  # ... and lost when that span stands nowhere near them ("six cities" for "how many musicians")
+WINDOW = 10  # words each side of a span whose asking terms count for it (_window_share)
+WINDOW_MIX = 0.5  # a span's support: this share from the window's terms, the rest from the nearest one
 CLAUSE_GAP = 5  # words a clause boundary counts for, between a span and the question word it may answer
 # Words that say which kind of answer is wanted ("which year", "what city"), not what it is about.
 _TYPE_NOUNS = frozenset(terms("year years date day month week time decade century hour city country town village "
@@ -210,13 +213,16 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         # restate the question's subject; one that does may answer it, the more so the closer that
         # span stands to what the question asks about beyond its subject ("founder", "end").
         asks, side = _asking_terms(question, qterms, asked.asks_for), _answer_side(question)
+        weights = _idf(asks, store)
         for i, (s, spans) in enumerate(zip(sents, typed)):
             if not spans:
                 score[i] -= ANSWER_TYPE_PENALTY
                 continue
             # a name answers "who" better than a role does ("Donal Scanlon" over "a judge")
-            support = max(_closeness(s.text, sp, asks, side) * (ROLE_SHARE if is_role(s.text[sp[0]:sp[1]]) else 1.0)
-                          for sp in spans)
+            # ... and the more of what it asks its clause says ("The new shadow chief secretary to the
+            # Treasury is Peter Dowd"): half from the nearest asking word, half from the clause's share
+            support = max((WINDOW_MIX * _window_share(s.text, sp, weights) + (1 - WINDOW_MIX) * _closeness(s.text, sp, asks, side))
+                          * (ROLE_SHARE if is_role(s.text[sp[0]:sp[1]]) else 1.0) for sp in spans)
             score[i] += ANSWER_SUPPORT * support - UNSUPPORTED_SPAN * (1 - support)
     score = score + PASSAGE_PRIOR * _passage_prior(sents)
     order = [int(i) for i in np.argsort(-score, kind="stable")]
@@ -520,6 +526,28 @@ def _beside(text: str, span: tuple[int, int], noun: str) -> bool:
         if len(re.findall(r"\w+", between)) <= MEASURE_GAP and not _CLAUSE.search(between) and "." not in between:
             return True
     return False
+
+
+def _idf(words: set[str], store: Store) -> dict[str, float]:
+    """The IDF of each term of `words` in the index (BM25's form, as `evidence._coverage` weighs them)."""
+    n = max(store.count_chunks(), 1)
+    df = store.doc_freqs(list(words))
+    return {t: math.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in words}
+
+
+def _window_share(text: str, span: tuple[int, int], weights: dict[str, float]) -> float:
+    """The share of the weight of the question's asking terms (`weights`, by IDF) that stands within
+    WINDOW words of `span` in the same clause of `text`: how much of what was asked the span's own
+    clause says ("The new shadow chief secretary to the Treasury is Peter Dowd")."""
+    total = sum(weights.values())
+    if total <= 0:
+        return 0.0
+    lo = text.rfind(";", 0, span[0]) + 1
+    hi = text.find(";", span[1])
+    before = re.findall(r"\w+", text[lo:span[0]])[-WINDOW:]
+    after = re.findall(r"\w+", text[span[1]:hi if hi >= 0 else len(text)])[:WINDOW]
+    near = {_LEMMA.get(t, t) for w in before + after for t in terms(w)}
+    return sum(v for t, v in weights.items() if t in near) / total
 
 
 def _type_mismatch(question: str, texts: list[str]) -> np.ndarray:

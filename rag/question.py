@@ -165,7 +165,7 @@ _MORE_PERSON = (r"executive|narrator|performer|politician|psychiatrist|psycholog
                 r"reporter|editor|columnist|vocalist|guitarist|drummer|bassist|pianist|frontman|astronaut|historian|"
                 r"philosopher|theorist|physicist|chemist|biologist|geologist|apprentice|worker|employee|witness|"
                 r"survivor|hostage|prisoner|inmate|co-founder|cofounder|creator|mother|father|parent|grandson|"
-                r"granddaughter|nephew|niece|cousin|partner|girlfriend|boyfriend|fiancee?|widow|widower")
+                r"granddaughter|nephew|niece|cousin|partner|girlfriend|boyfriend|fiancee?|widow|widower|mp|mep")
 _MORE_PLACE = (r"hamlet|kingdom|castle|highway|river|valley|peninsula|continent|park|neighbou?rhood|suburb|borough|"
                r"municipality|parish|commune|prefecture|territory|republic|nation|location|bridge|canal|sea|ocean|bay|"
                r"desert|forest|harbou?r|campus|county|counties|mountain|lake|island|islands")

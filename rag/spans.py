@@ -60,7 +60,7 @@ _ORG_WORDS = re.compile(
     r"Ensemble|Society|Board|Bureau|House|Reuters|Interfax|Tass|TASS|BBC|CNN|NATO|UN|EU|Technology|Technologies|"
     r"Holdings|Systems|Motors|Industries|Labs|Entertainment|Pictures|Records|Media|Energy|Airways|Telecom|"
     r"Pharmaceuticals|Solutions|Software|Electronics|Robotics|Studios|Communications|Petroleum|Insurance|"
-    r"Investments|Ventures|Enterprises|Brewery|Co)\b")
+    r"Investments|Ventures|Enterprises|Brewery|Co|Tribes?)\b")
 _TITLE_WORDS = re.compile(r"\b(?:(?:(?:Secretary|Minister|Ministry|Department) of (?:State|Defense|Defence|the Interior|"
                           r"Foreign Affairs|Finance|the Treasury|Health|Justice|Energy|Commerce|War)|President|Prime Minister|Minister|Chancellor|General|Gen\.|Senator|Sen\.|Governor|"
                           r"Gov\.|Mayor|King|Queen|Prince|Princess|Pope|Judge|Ambassador|Secretary|Commander|Director|"
@@ -185,8 +185,9 @@ def place_spans(text: str, spans: list[tuple[int, int]], place: str) -> list[tup
     if noun in ("county", "counties"):
         return [m.span() for m in _COUNTY.finditer(text)]
     if noun in ("city", "cities", "town", "towns", "village", "villages", "capital"):
-        return [(a, b) for a, b in spans if text[a:b] in _ALSO_CITIES
-                or not (_COUNTRY.fullmatch(text[a:b]) or _US_STATE.fullmatch(text[a:b]))]
+        bare = [re.sub(r"['’]s?$", "", text[a:b]) for a, b in spans]  # "Germany's"
+        return [(a, b) for (a, b), n in zip(spans, bare) if n in _ALSO_CITIES
+                or not (_COUNTRY.fullmatch(n) or _US_STATE.fullmatch(n))]
     return spans
 
 
@@ -232,6 +233,11 @@ def _names(text: str) -> list[tuple[int, int, str]]:
         bare = re.sub(r"['’]s?$", "", name)  # "Thursday's" is a day
         if b <= a or _NOT_NAMES.match(bare) or (name.isupper() and " " in name):  # "READ MORE" is a caption
             continue
+        words = bare.split()
+        if all(w in _DEMONYMS for w in words) or words[0][:1].islower():
+            continue  # "American Indian tribes", "Native American": an adjective; "of State": a title's tail
+        if len(words) > 1 and noun_kind(words[-1]) == "person" and not _TITLE_WORDS.search(name):
+            continue  # "Labour MP", "Shadow Chancellor": a role, not a name
         told = _apposition(text, a, b)  # "Yunji Technology, a Chinese startup", "the startup Yunji"
         if a == 0 or text[:a].rstrip().endswith((".", "!", "?", "“", '"')):
             # a sentence's first word is capitalised anyway: one word there is no name
@@ -245,6 +251,9 @@ def _names(text: str) -> list[tuple[int, int, str]]:
             continue
         if _ORG_WORDS.search(name) or (name.isupper() and len(name) >= 2):
             out.append((a, b, "organisation"))
+        elif (_PLACE_WORDS.search(name) and not _TITLE_WORDS.search(name)) or _COUNTRY.fullmatch(name) \
+                or _US_STATE.fullmatch(name):  # "Missouri River", "Lake Oahe", "North Dakota oil" (not "Iran's")
+            out.append((a, b, "place"))
         elif told is not None and not _TITLE_WORDS.search(name):
             out.append((a, b, told))
         elif _PLACE_BEFORE.search(before) and not _TITLES.search(before) and not _TITLE_WORDS.search(name):
@@ -256,10 +265,26 @@ def _names(text: str) -> list[tuple[int, int, str]]:
                 a += titles[-1].end()
             elif titles:
                 continue
+            if text[a:a + 1].islower():  # "Secretary of State": no name after the title
+                continue
             out.append((a, b, "person"))
     return out
 
 
+# Adjectives of nationality, region or faith: capitalised, but no name by themselves ("American Indian").
+_DEMONYMS = frozenset("""American Americans Native Indian Indians Chinese Japanese Korean Russian Ukrainian Turkish
+German French British English Scottish Welsh Irish Canadian Mexican Brazilian Argentine Australian Italian Spanish
+Portuguese Dutch Belgian Swiss Swedish Norwegian Danish Finnish Polish Czech Hungarian Romanian Bulgarian Serbian
+Croatian Greek Egyptian Saudi Yemeni Libyan Syrian Iraqi Iranian Afghan Pakistani Israeli Palestinian Lebanese
+Jordanian Kurdish Arab Arabic Persian Nigerian Kenyan Ethiopian Somali Sudanese African Asian European Latin Hispanic
+Western Eastern Northern Southern Indigenous Muslim Christian Jewish Sunni Shia Shiite Catholic Protestant
+Orthodox Vietnamese Thai Indonesian Malaysian Filipino Venezuelan Colombian Cuban Chilean Peruvian Haitian Ghanaian
+Gambian Zimbabwean Lithuanian Latvian Estonian Georgian Armenian Azerbaijani Kazakh Uzbek Taiwanese Tibetan Uighur
+South North East West Central New""".split())
+# Words that make a name a place's ("Missouri River", "Lake Oahe", "Bond Street").
+_PLACE_WORDS = re.compile(r"\b(?:River|Lake|Mountains?|Mount|Mt|Islands?|Valley|Bay|Sea|Ocean|Gulf|Strait|Coast|"
+                          r"Peninsula|Desert|Forest|Canal|Street|St|Road|Avenue|Boulevard|Square|Airport|Bridge|"
+                          r"Province|County|District|Region|Territory|Heights|Springs|Harbou?r|Beach)\b")
 _APPOSED = re.compile(r"\s*,\s*(?:a|an|the|its|his|her|their|[A-Z][\w.-]*['’]s)\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)")
 _BEFORE_NOUN = re.compile(r"\b(?:the|a|an|its|his|her|their)\s+(?:[\w-]+\s+){0,2}?([a-z][\w-]*),?\s+$")
 
