@@ -103,6 +103,19 @@ def test_a_possessive_or_title_form_of_a_name_is_not_an_unknown_name(orchestra):
     assert a.grounded and "Portmoor" in a.citations[0].text and "never mention" not in a.notice
 
 
+@pytest.mark.parametrize("question,unsaid", [
+    ("How many concerts will the Zephyr Glasshouse Orchestra give in Reykjavik?", "“concerts”"),
+    ("Who designed the Zephyr Glasshouse Orchestra's glass instruments?", "“designed”"),
+])
+def test_a_near_miss_is_declined_saying_what_the_article_never_mentions(orchestra, question, unsaid):
+    """The article is about the subject and holds a number or a name, but never speaks of what is asked:
+    no answer, and the notice names the missing words."""
+    a = orchestra.ask(question)
+    assert not a.grounded and not a.citations and a.short_answer is None, a.answer
+    assert a.notice.startswith("The closest article doesn't say") and unsaid in a.notice, a.notice
+    assert a.passages  # the passages that came closest are still there to read
+
+
 def test_no_short_answer_when_the_question_is_not_a_factoid(orchestra):
     a = orchestra.ask("Why are the instruments of the Zephyr Glasshouse Orchestra unusual?")
     assert a.short_answer is None and a.to_dict()["short_answer"] is None
