@@ -97,6 +97,7 @@ for _group in _SYNONYMS:
             _LEMMA.setdefault(_t, _head)
 for _past, _base in list(_LEMMA.items()):  # "chose" -> "choose" -> "appoint"
     _LEMMA[_past] = _LEMMA.get(_base, _base)
+_AGENT = re.compile(r"^(?:\s*[\w-]+){0,3}?\s*\bby\s*$")  # "... chaired by ", "... in 1379 by "
 _CLAUSE = re.compile(r"\b(?:and|but|while|whereas|although)\b|;")
 _KIND_WORDS = {"person": "person", "organisation": "organisation", "place": "place", "date": "date or time",
                "number": "number", "amount": "amount"}
@@ -503,7 +504,11 @@ def _closeness(text: str, span: tuple[int, int], anchors: set[str], side: str = 
     """1 / (1 + words between `span` and the nearest word of `anchors`), 0 when none is in `text`.
     Capitalised words between don't count (a name's title or organisation); a clause boundary
     (and, but, ;), or standing on the other `side` of the word than the question's answer would,
-    counts as CLAUSE_GAP words more."""
+    counts as CLAUSE_GAP words more, but for a passive's agent.
+
+    >>> _closeness("Mergault chaired it.", (0, 8), {"lead"}, "before"), _closeness("It was chaired by Mergault.", (18, 26), {"lead"}, "before")
+    (1.0, 0.5)
+    """
     words = list(re.finditer(r"\w+", text))
     best = 0.0
     for m in words:
@@ -516,7 +521,10 @@ def _closeness(text: str, span: tuple[int, int], anchors: set[str], side: str = 
             between = text[lo:hi] if lo <= hi else ""
             # capitalised words between are the name's own title or outlet ("Russian Foreign Minister")
             gap = len(re.findall(r"\b[a-z\d]\w*", between)) + CLAUSE_GAP * len(_CLAUSE.findall(between))
-            if side and (side == "after") != (m.end() <= span[0]):  # the span stands on the wrong side
+            # the span stands on the wrong side, unless it is a passive's agent ("was chaired by X"
+            # answers "Who chaired ...?", "Founded in 1379 by X" answers "Who founded ...?")
+            agent = m.end() <= span[0] and _AGENT.search(between) is not None
+            if side and (side == "after") != (m.end() <= span[0]) and not agent:
                 gap += CLAUSE_GAP
         best = max(best, 1.0 / (1 + gap))
     return best
