@@ -10,7 +10,13 @@ The evidence is the best sentence's score, less a penalty for the share of the q
 that appear nowhere in the index ("funeral" in a corpus that never mentions one). When the
 evidence is weak, or the question names a person, place or number the corpus never mentions, the
 answer says the articles don't hold it (`grounded=False`, no citations) rather than quoting the
-nearest sentence. LLM answers live in `llm.py`.
+nearest sentence. So it does for a near miss: a factoid whose answering article never speaks of most of
+what is asked and whose span stands apart from it. LLM answers live in `llm.py`.
+
+For a factoid (a person, a place, a date, a number ...; `rag/question.py`) a sentence must hold a span of
+that kind the question doesn't (`rag/spans.py`), and wins by how well what the question asks stands
+beside that span: the nearest asking word, and how much of what it asks the span's clause says. The
+span is the short answer, offsets into the article.
 """
 
 from __future__ import annotations
