@@ -131,6 +131,9 @@ def typed_spans(text: str, kind: Kind, *, backend: SpanBackend = "rules") -> lis
     >>> u = "The Quds Force has an estimated 20,000 members and a budget of $1.2 billion."
     >>> [u[a:b] for a, b in typed_spans(u, "number")], [u[a:b] for a, b in typed_spans(u, "amount")]
     (['20,000', '1.2 billion'], ['$1.2 billion'])
+    >>> p = "President Trump’s drone strike killed him, the Pentagon's statement said."
+    >>> [p[a:b] for a, b in typed_spans(p, "person")], [p[a:b] for a, b in typed_spans(p, "organisation")]
+    (['Trump'], ['Pentagon'])
     >>> w = "It landed at 14:50 GMT, diverted at around 3pm with 150 passengers."
     >>> [w[a:b] for a, b in typed_spans(w, "number")]
     ['150']
@@ -268,7 +271,8 @@ def _names(text: str) -> list[tuple[int, int, str]]:
             if text[a:a + 1].islower():  # "Secretary of State": no name after the title
                 continue
             out.append((a, b, "person"))
-    return out
+    # the name without its possessive ("Trump's drone strike" names Trump), judged with it above
+    return [(a, b - 2 if text[b - 2:b] in ("'s", "’s") else b, k) for a, b, k in out]
 
 
 # Adjectives of nationality, region or faith: capitalised, but no name by themselves ("American Indian").
