@@ -80,7 +80,7 @@ _TITLES = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Sen|Rep|Gov|Lt|Col|Capt|Adm
 _NOT_NAMES = re.compile(rf"^(?:{_MONTHS}|{_DAYS}|The|A|An|In|On|At|But|And|This|That|These|Those|He|She|It|They|We|"
                         r"I|His|Her|Their|Its|There|As|After|When|While|If|For|With|By|From|According|Meanwhile|"
                         r"However|Also|Earlier|Later|Last|Next|Mr|Mrs|Ms|Dr)$")
-_LEAD = re.compile(r"^(?:The|A|An|In|On|At|But|And|This|That|According to|Meanwhile|However|Also|After|When)\s+")
+_LEAD = re.compile(r"^(?:The|A|An|In|On|At|But|And|This|That|According to|Meanwhile|However|Also|After|When|How|Why|What|Where|Who)\s+")
 
 
 # People named by their role ("the French leader", "his brother"): answers to "who" as much as names are.
