@@ -208,11 +208,13 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
                       f"The closest passages name no {what} that answers this.",
                       passages=tuple(passages), evidence=evidence)
     score = base
+    held: dict[str, set[str]] = {}  # the terms of the articles read for this answer, by doc id
+    asks = _asking_terms(question, qterms, asked.asks_for) if asked.factoid else set()
+    weights = _idf(asks, store) if asks else {}
     if asked.factoid:
         # A sentence answers only about what the question is about: it or its passage must name the
         # question's most distinctive name ("Parsemus" of "the Parsemus Foundation"), not another
         # foundation's city that stands beside "based".
-        held: dict[str, set[str]] = {}
         about = _rarest_name(question, store, [s.passage.doc_id for s in sents], held)
         if about is not None:
             keep = np.array([_mentions(_article_terms(s.passage.doc_id, store, held), about) for s in sents])
@@ -226,8 +228,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         # A sentence that holds no new name, place, date or number of the kind asked for can only
         # restate the question's subject; one that does may answer it, the more so the closer that
         # span stands to what the question asks about beyond its subject ("founder", "end").
-        asks, side = _asking_terms(question, qterms, asked.asks_for), _answer_side(question)
-        weights = _idf(asks, store)
+        side = _answer_side(question)
         for i, (s, spans) in enumerate(zip(sents, typed)):
             if not spans:
                 score[i] -= ANSWER_TYPE_PENALTY
@@ -269,9 +270,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         # A near miss: the article that answers speaks of less than half of what the question asks beyond
         # its names, and no span stands beside what it asks ("What is Betsy DeVos's net worth?" over an
         # article on her confirmation, answered with its vote count).
-        asks = _asking_terms(question, qterms, asked.asks_for)
-        weights = _idf(asks, store)
-        share, unsaid = _asked_share(weights, sents[chosen[0][0]].passage.doc_id, store, question)
+        share, unsaid = _asked_share(weights, sents[chosen[0][0]].passage.doc_id, store, question, held)
         support = 0.0 if short is None else _support(sents[i].text, (short.start - sents[i].start, short.end - sents[i].start),
                                                      asks, _answer_side(question), weights)
         if share < ASKED_SHARE and support < NEAR_MISS_SUPPORT:
@@ -568,14 +567,15 @@ def _support(text: str, span: tuple[int, int], asks: set[str], side: str, weight
     return WINDOW_MIX * _window_share(text, span, weights) + (1 - WINDOW_MIX) * _closeness(text, span, asks, side)
 
 
-def _asked_share(weights: dict[str, float], doc_id: str, store: Store, question: str) -> tuple[float, list[str]]:
+def _asked_share(weights: dict[str, float], doc_id: str, store: Store, question: str,
+                 held: dict[str, set[str]]) -> tuple[float, list[str]]:
     """The share of the weight of what the question asks beyond its names (`weights`, by IDF) that the
     article `doc_id` speaks of, and the question's own words for the terms it never mentions."""
     total = sum(weights.values())
     if total <= 0:
         return 1.0, []
-    held = {_LEMMA.get(t, t) for t in _article_terms(doc_id, store, {})}
-    lacking = [t for t in weights if not _mentions(held, t)]
+    said = {_LEMMA.get(t, t) for t in _article_terms(doc_id, store, held)}
+    lacking = [t for t in weights if not _mentions(said, t)]
     words = {_LEMMA.get(t, t): w for w in re.findall(r"[\w’'-]+", question) for t in terms(w)}
     return 1 - sum(weights[t] for t in lacking) / total, [words.get(t, t) for t in lacking]
 
