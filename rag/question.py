@@ -98,8 +98,10 @@ _NP_END = re.compile(r"^(?:did|does|do|was|were|is|are|has|have|had|will|would|c
 def _wh_head_kind(question: str) -> tuple[Kind | None, str]:
     """The kind of the noun "which" or "what" asks for, the last class noun of the words before its
     verb: "Which Army official" a person, "From which air base" a place, "Which news agency" an
-    organisation; None when it is none of these. Also the words up to that noun ("news agency"): they
-    say what kind of answer is wanted, not what it is about."""
+    organisation, "What record price" an amount, "From what height" a number; else the kind a question
+    word that ends the question asks for ("... directed by whom?"); None when it is none of these. Also
+    the words up to a person's, place's or organisation's noun ("news agency"): they say what kind of
+    answer is wanted, not what it is about."""
     m = _WH.search(question)
     if not m:
         return _trailing_wh(question), ""
