@@ -2,10 +2,14 @@
 
 Rules on the sentence's own characters, no model: dates (a month with a day or year, a weekday, a
 year), numbers and amounts (with their scale, currency or unit), and names written with capitals,
-told apart by the words around them: an organisation's name holds a word such as Ministry, Council or
-Party (or is an acronym); a place follows in, at, near, from ...; a person's name is the rest (two or
-more capitalised words, or one after a title such as Mr. or President). Offsets are character
-offsets into the sentence. What it leaves out: telling a person from a place by knowing the world.
+told apart by the words in and around them: an organisation's name holds a word such as Ministry,
+Council, Party or Holdings (or is an acronym); a place's holds River, Street ..., is a country or a US
+state, or follows in, at, near, from ...; a common noun in apposition decides ("Yunji Technology, a
+Chinese startup"); a person's name is the rest (two or more capitalised words, or one after a title
+such as Mr. or President), but for adjectives of nationality ("American Indian") and roles alone
+("Labour MP"). A name's span leaves out its possessive. Offsets are character offsets into the
+sentence. What it leaves out: telling a person from a place by knowing the world beyond the countries
+and US states.
 
 With `backend="spacy"` (`RAG_SPANS=spacy`, rag/ner.py) spaCy's entities give the spans instead, and no
 roles: with spaCy's names, roles ("the French leader") measured worse (README, "Quality").
