@@ -68,6 +68,9 @@ _ORG_WORDS = re.compile(
 _TITLE_WORDS = re.compile(r"\b(?:(?:(?:Secretary|Minister|Ministry|Department) of (?:State|Defense|Defence|the Interior|"
                           r"Foreign Affairs|Finance|the Treasury|Health|Justice|Energy|Commerce|War)|President|Prime Minister|Minister|Chancellor|General|Gen\.|Senator|Sen\.|Governor|"
                           r"Gov\.|Mayor|King|Queen|Prince|Princess|Pope|Judge|Ambassador|Secretary|Commander|Director|"
+                          r"Councillor|Councilor|Councilman|Councilwoman|Commissioner|Sheriff|Speaker|Cardinal|Sheikh|"
+                          r"Professor|Coach|Detective|Constable|Sergeant|Admiral|Representative|Congressman|"
+                          r"Congresswoman|Sir|Dame|"
                           r"Chief of Staff|Chief of the General Staff|Chairman|Chairwoman|Chief|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Prof\.?|Lt\.?|Col\.?|Capt\.?|"
                           r"Defense|Defence|Foreign|Interior|Finance|Deputy|Vice|Former|Supreme Leader|Ayatollah)\s+)+")
 _TITLE_ABBREV = re.compile(r"\s*\b(?:Gov|Sen|Rep|Gen|Lt|Col|Capt|Cmdr|Adm|Sgt|Maj|Dr|Mr|Mrs|Ms|Prof|Rev|Supt|Insp|Det)$")

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import DATA
+from conftest import CORPUS, DATA
 
 QA = [json.loads(line) for line in (DATA / "seed_qa.jsonl").read_text().splitlines()]
 
@@ -103,17 +103,40 @@ def test_a_possessive_or_title_form_of_a_name_is_not_an_unknown_name(orchestra):
     assert a.grounded and "Portmoor" in a.citations[0].text and "never mention" not in a.notice
 
 
+FERRY = """Island ferry returns after winter refit
+
+The Saltmere ferry Northern Gannet returned to service on Monday after a three-month refit at the Dunmore yard, the island council said. The vessel, which carries up to 240 passengers and 36 cars, now runs on a hybrid engine that the council expects to cut its fuel use by a fifth. Councillor Maren Holt, who chairs the transport committee, said the crossing to the mainland would take 50 minutes, ten fewer than before. The refit was paid for by the council and a regional development fund. Islanders had relied on a smaller chartered boat since November, and several businesses said the reduced capacity had hurt trade during the winter months. The council said a second vessel would be considered next year, once passenger numbers for the summer season are known. Timetables for the spring will be published on the council's website next week.
+"""
+
+
+@pytest.fixture(scope="module")
+def ferry(tmp_path_factory, embedder):
+    """The ferry article beside the five seed articles (their words give the IDF weights)."""
+    files = {p.name: p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))}
+    return _index_of(tmp_path_factory, embedder, "ferry", files | {"gannet.txt": FERRY})
+
+
 @pytest.mark.parametrize("question,unsaid", [
-    ("How many concerts will the Zephyr Glasshouse Orchestra give in Reykjavik?", "“concerts”"),
-    ("Who designed the Zephyr Glasshouse Orchestra's glass instruments?", "“designed”"),
+    ("Who built the Saltmere ferry Northern Gannet?", "“built”"),
+    ("Who captains the Saltmere ferry Northern Gannet?", "“captains”"),
 ])
-def test_a_near_miss_is_declined_saying_what_the_article_never_mentions(orchestra, question, unsaid):
+def test_a_near_miss_is_declined_saying_what_the_article_never_mentions(ferry, question, unsaid):
     """The article is about the subject and holds a number or a name, but never speaks of what is asked:
     no answer, and the notice names the missing words."""
-    a = orchestra.ask(question)
+    a = ferry.ask(question)
     assert not a.grounded and not a.citations and a.short_answer is None, a.answer
     assert a.notice.startswith("The closest article doesn't say") and unsaid in a.notice, a.notice
     assert a.passages  # the passages that came closest are still there to read
+
+
+@pytest.mark.parametrize("question,short", [
+    ("How many passengers does the Saltmere ferry Northern Gannet carry?", "240"),
+    ("Who chairs the Saltmere island council's transport committee?", "Maren Holt"),  # after her title
+    ("When did the Northern Gannet return to service?", "Monday"),
+])
+def test_the_same_article_still_answers_what_it_says(ferry, question, short):
+    a = ferry.ask(question)
+    assert a.grounded and a.short_answer is not None and a.short_answer.text == short, (a.answer, a.notice)
 
 
 def test_no_short_answer_when_the_question_is_not_a_factoid(orchestra):
