@@ -203,16 +203,25 @@ def place_spans(text: str, spans: list[tuple[int, int]], place: str) -> list[tup
 
 def novel_spans(text: str, kind: Kind, question_terms: set[str], *,
                 backend: SpanBackend = "rules", place: str = "") -> list[tuple[int, int]]:
-    """`typed_spans` that say something the question does not: not every one of their words is in it.
-    For a place, only the kind of place `place` names (`place_spans`)."""
+    """`typed_spans` that say something the question does not: not every one of their words is in it,
+    and for a person, not the surname the question names (the question's own subject; a relative who
+    shares it is missed). For a place, only the kind of place `place` names (`place_spans`).
+
+    >>> t = "Qasem Soleimani led the force until Esmail Qaani took over."
+    >>> [t[a:b] for a, b in novel_spans(t, "person", set(terms("Who succeeded Soleimani?")))]
+    ['Esmail Qaani']
+    """
     out = []
     found = typed_spans(text, kind, backend=backend)
     if kind == "place" and place:
         found = place_spans(text, found, place)
     for a, b in found:
-        words = set(terms(text[a:b]))
-        if words and not words <= question_terms:
-            out.append((a, b))
+        words = terms(text[a:b])
+        if not words or set(words) <= question_terms:
+            continue
+        if kind == "person" and not is_role(text[a:b]) and words[-1] in question_terms:
+            continue  # "Qasem Soleimani" for "Who succeeded Soleimani?": the question's own subject
+        out.append((a, b))
     return out
 
 
