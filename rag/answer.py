@@ -21,14 +21,13 @@ span is the short answer, offsets into the article.
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Literal
 
 import numpy as np
 
 from .embed import Embedder
-from .evidence import SentenceCache, cite, sentence_scores, sentence_vectors, sentences_of, unseen_share
+from .evidence import SentenceCache, cite, idf_weights, sentence_scores, sentence_vectors, sentences_of, unseen_share
 from .ner import parse
 from .question import analyse, choice_order
 from .settings import Settings
@@ -213,7 +212,8 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
     score = base
     held: dict[str, set[str]] = {}  # the terms of the articles read for this answer, by doc id
     asks = _asking_terms(question, qterms, asked.asks_for) if asked.factoid else set()
-    weights = _idf(asks, store) if asks else {}
+    weights = idf_weights(asks, store)
+    side = _answer_side(question)
     if asked.factoid:
         # A sentence answers only about what the question is about: it or its passage must name the
         # question's most distinctive name ("Parsemus" of "the Parsemus Foundation"), not another
@@ -231,7 +231,6 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         # A sentence that holds no new name, place, date or number of the kind asked for can only
         # restate the question's subject; one that does may answer it, the more so the closer that
         # span stands to what the question asks about beyond its subject ("founder", "end").
-        side = _answer_side(question)
         for i, (s, spans) in enumerate(zip(sents, typed)):
             if not spans:
                 score[i] -= ANSWER_TYPE_PENALTY
@@ -275,7 +274,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         # article on her confirmation, answered with its vote count).
         share, unsaid = _asked_share(weights, sents[chosen[0][0]].passage.doc_id, store, question, held)
         support = 0.0 if short is None else _support(sents[i].text, (short.start - sents[i].start, short.end - sents[i].start),
-                                                     asks, _answer_side(question), weights)
+                                                     asks, side, weights)
         if share < ASKED_SHARE and support < NEAR_MISS_SUPPORT and _words(sents[chosen[0][0]].passage.doc_id, store) >= NEAR_MISS_WORDS:
             said = ", ".join(f"“{w}”" for w in unsaid[:3])
             return Answer(question, NOT_FOUND, "extractive", False,
@@ -587,13 +586,6 @@ def _words(doc_id: str, store: Store) -> int:
     """How many words the article `doc_id` has (0 when it is gone)."""
     art = store.document(doc_id)
     return len(art.text.split()) if art is not None else 0
-
-
-def _idf(words: set[str], store: Store) -> dict[str, float]:
-    """The IDF of each term of `words` in the index (BM25's form, as `evidence._coverage` weighs them)."""
-    n = max(store.count_chunks(), 1)
-    df = store.doc_freqs(list(words))
-    return {t: math.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in words}
 
 
 def _window_share(text: str, span: tuple[int, int], weights: dict[str, float]) -> float:

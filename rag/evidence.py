@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -106,15 +107,22 @@ def unseen_share(qterms: list[str], store: Store) -> float:
     return sum(1 for t in uniq if df[t] == 0) / len(uniq)
 
 
+def idf_weights(qterms: Iterable[str], store: Store) -> dict[str, float]:
+    """The IDF of each distinct term of `qterms` (in their order) in the index, in BM25's form."""
+    uniq = list(dict.fromkeys(qterms))
+    if not uniq:
+        return {}
+    n = max(store.count_chunks(), 1)
+    df = store.doc_freqs(uniq)
+    return {t: math.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in uniq}
+
+
 def _coverage(qterms: list[str], texts: list[str], store: Store, held: list[set[str]] | None = None) -> np.ndarray:
     """Share of the question's IDF weight that each text contains, 0..1; its `held` terms (from its
     passage) count for CONTEXT_SHARE of their weight."""
-    uniq = list(dict.fromkeys(qterms))
-    if not uniq:
+    idf = idf_weights(qterms, store)
+    if not idf:
         return np.zeros(len(texts), dtype=np.float32)
-    n = max(store.count_chunks(), 1)
-    df = store.doc_freqs(uniq)
-    idf = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in uniq}
     total = sum(idf.values())
     out = np.zeros(len(texts), dtype=np.float32)
     for i, t in enumerate(texts):
