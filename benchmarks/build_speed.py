@@ -4,8 +4,9 @@ torch and on ONNX Runtime, in one run.
 
     HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 PYTHONPATH=. python benchmarks/build_speed.py --articles 200
 
-Each round times, in turn: the sentence-transformers encode (`SentenceTransformer.encode`, batch 32,
-the issue's reference), a build with RAG_PASSAGE_ENCODER=torch, a build with onnx (the default), and
+Each round times, in turn: the sentence-transformers encode (`SentenceTransformer.encode` at our batch
+size, RAG_BATCH_SIZE; the issue's reference), a build with RAG_PASSAGE_ENCODER=torch, a build with onnx
+(the default, the fused graph), and
 our ONNX encode of the same texts; medians over `--rounds` rounds, so a change in the machine's load
 hits all four alike. Also checks that both builds stored the same vectors. Writes
 `benchmarks/results/build_speed.json`. Not part of the tests.

@@ -39,12 +39,14 @@ class Settings:
     model: str = DEFAULT_MODEL
     # "auto": the GPU when the machine has one, else the CPU; or "cpu", "cuda", "cuda:1", ...
     device: str = "auto"
-    batch_size: int = 32
+    # Texts per forward pass on the CPU (a GPU takes GPU_BATCH_FACTOR times more): small batches of
+    # like length measured fastest on the CPU (README "Build speed").
+    batch_size: int = 8
     # Questions: "onnx-int8" (ONNX Runtime, int8 weights), "onnx" (ONNX Runtime, float32) or "torch".
-    # Passages: "torch" or "onnx" (ONNX Runtime, float32: the same vectors; measured slower in a build here).
+    # Passages: "onnx" (ONNX Runtime, float32, fused graph: the same vectors as torch, faster) or "torch".
     # See rag/embed.py and README "Query encoder" and "Build speed".
     query_encoder: str = "onnx-int8"
-    passage_encoder: str = "torch"
+    passage_encoder: str = "onnx"
     cache_dir: Path = DEFAULT_CACHE_DIR
     # Chunking: token budget (tiktoken) and overlap; the embedder's own limit is enforced on top.
     encoding: str = "cl100k_base"

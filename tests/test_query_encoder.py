@@ -1,6 +1,7 @@
 """Questions on ONNX Runtime (int8 by default): close to the float32 torch vectors, the same top passage
 on the seed questions, and torch whenever the ONNX graph can't be had. Passages on ONNX Runtime
-(float32): the torch vectors, sentence vectors included, and torch whenever the graph can't be had."""
+(float32, fused): the torch vectors, sentence vectors included, a fused graph only where it matches
+torch, and torch whenever the graph can't be had."""
 
 import json
 import os
@@ -132,6 +133,30 @@ def test_onnx_passages_give_the_torch_vectors(seed_index, model_cache, torch_emb
     assert np.abs(fast - exact).max() < 1e-5
     assert max(float(np.abs(a - b).max()) for a, b in zip(fast_sent, exact_sent)) < 1e-5
     assert np.abs(onnx.encode(texts) - fast).max() < 1e-6  # encode and encode_spans agree
+    import onnx as onnx_lib
+
+    graph = next(model_cache.rglob("onnx-fused.onnx"))  # what the passages ran on: the fused graph
+    ops = [n.op_type for n in onnx_lib.load(str(graph), load_external_data=False).graph.node]
+    assert ops.count("Attention") == 6 and "SkipLayerNormalization" in ops
+
+
+def test_a_fused_graph_that_does_not_match_torch_is_not_used(tmp_path, torch_embedder):
+    """The check at export: fusions whose output differs from the model's are dropped for the plain
+    graph. Here the torch model is changed after its graph was exported, so they can't match."""
+    import onnx as onnx_lib
+    import torch
+
+    from rag.backends import _fuse, export, load_transformer
+
+    path = torch_embedder.backend.path
+    plain = tmp_path / "plain.onnx"
+    export(path, "onnx", plain)
+    model = load_transformer(path, attention="eager")
+    with torch.no_grad():
+        model.encoder.layer[0].output.dense.weight.mul_(1.5)
+    _fuse(model, plain, tmp_path / "fused.onnx")
+    ops = [n.op_type for n in onnx_lib.load(str(tmp_path / "fused.onnx")).graph.node]
+    assert "Attention" not in ops and "MatMul" in ops  # the plain graph, unfused
 
 
 def test_passages_fall_back_to_torch_when_the_graph_cannot_be_had(tmp_path, torch_embedder, caplog):
