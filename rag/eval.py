@@ -190,7 +190,7 @@ def evaluate(idx: Index, cases: Sequence[QACase], *, k: int = 10, answers: bool 
                 if not ok:
                     rep.misses.append({"line": case.line, "question": case.question,
                                        "miss": "answer lacks the expected text" if a.grounded else "declined an answerable question",
-                                       "answer": a.answer})
+                                       "answer": a.answer, **({} if a.grounded else {"notice": a.notice})})
         if on_case:
             on_case()
     if ranked_n:
