@@ -55,6 +55,8 @@ _CLOCK = re.compile(r"\b\d{1,2}(?::\d{2})+(?:\s?(?:[ap]\.?m\b\.?|GMT|BST|UTC|[EC
 _CAP = r"(?:[A-Z][\w’'\-]*[a-z][\w’'\-]*|[A-Z]{2,}|[A-Z]\.)"
 _JOIN = r"(?:\s+(?:of|de|da|del|der|van|von|al|bin|ibn|la|le|du)\s+|\s+|-)"
 _NAME = re.compile(rf"{_CAP}(?:{_JOIN}{_CAP})*")
+# A company's legal form: "ZTE Corp" is the ZTE a question names.
+_LEGAL_FORM = re.compile(r"\b(?:Corporation|Corp|Inc|Incorporated|Ltd|Limited|LLC|PLC|plc|Co|Company|AG|SA|GmbH|NV|SpA)\b\.?")
 _ORG_WORDS = re.compile(
     r"\b(?:Ministry|Council|Party|Bank|Agency|Committee|Union|Organi[sz]ation|Association|Court|Army|Corps|Forces?|"
     r"Guards?|Police|Department|Office|Commission|Parliament|Congress|Senate|Assembly|University|Company|"
@@ -210,6 +212,9 @@ def novel_spans(text: str, kind: Kind, question_terms: set[str], *,
     >>> t = "Qasem Soleimani led the force until Esmail Qaani took over."
     >>> [t[a:b] for a, b in novel_spans(t, "person", set(terms("Who succeeded Soleimani?")))]
     ['Esmail Qaani']
+    >>> t = "ZTE Corp will buy a stake in Netas Telekomunikasyon, Turkey's telecom equipment maker."
+    >>> [t[a:b] for a, b in novel_spans(t, "organisation", set(terms("Which company is ZTE buying into?")))]
+    ['Netas Telekomunikasyon']
     """
     out = []
     found = typed_spans(text, kind, backend=backend)
@@ -221,6 +226,8 @@ def novel_spans(text: str, kind: Kind, question_terms: set[str], *,
             continue
         if kind == "person" and not is_role(text[a:b]) and words[-1] in question_terms:
             continue  # "Qasem Soleimani" for "Who succeeded Soleimani?": the question's own subject
+        if kind == "organisation" and set(terms(_LEGAL_FORM.sub(" ", text[a:b]))) <= question_terms:
+            continue  # "ZTE Corp" for "Which company is ZTE buying into?": the question's own company
         out.append((a, b))
     return out
 
