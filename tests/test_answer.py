@@ -144,6 +144,13 @@ def test_no_short_answer_when_the_question_is_not_a_factoid(orchestra):
     assert a.short_answer is None and a.to_dict()["short_answer"] is None
 
 
+def test_a_role_is_never_the_short_answer_to_who(seed_index):
+    """The seed articles never name Soleimani's successor: the answer may quote what they say of the
+    command, but "the long-time commander" is no one's name, so there is no short answer."""
+    a = seed_index.ask("Who succeeded Soleimani as commander of the Quds Force?")
+    assert a.short_answer is None and a.to_dict()["short_answer"] is None, a.answer
+
+
 def test_an_overview_gives_distinct_points_instead_of_refusing(seed_index):
     a = seed_index.ask("Summarize Russia's reaction in three points.")
     assert a.grounded, a.notice
