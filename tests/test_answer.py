@@ -30,6 +30,8 @@ def test_answerable_questions_get_the_fact_with_a_citation(seed_index, case):
     cited = " ".join(c.text for c in a.citations).lower()
     assert any(x.lower() in cited for x in case["answers"]), a.answer
     assert {c.doc_id for c in a.citations} & set(case["gold_doc_ids"])
+    if a.short_answer is not None:  # the short answer, shown first, is in the answer's first sentence
+        assert a.short_answer.citation == 1, (a.answer, a.short_answer)
 
 
 @pytest.mark.parametrize("case", [q for q in QA if not q["answerable"]], ids=lambda c: c["question"][:40])
@@ -144,11 +146,18 @@ def test_no_short_answer_when_the_question_is_not_a_factoid(orchestra):
     assert a.short_answer is None and a.to_dict()["short_answer"] is None
 
 
-def test_a_role_is_never_the_short_answer_to_who(seed_index):
-    """The seed articles never name Soleimani's successor: the answer may quote what they say of the
-    command, but "the long-time commander" is no one's name, so there is no short answer."""
-    a = seed_index.ask("Who succeeded Soleimani as commander of the Quds Force?")
-    assert a.short_answer is None and a.to_dict()["short_answer"] is None, a.answer
+STEELWORKS = """Steelworks fined after apprentice dies in furnace blast
+
+A steelworks in Halvik has been fined 40,000 euros after a 21-year-old apprentice died in an explosion, which a judge described as a fundamental breach of safety rules. The company admitted failing to carry out a risk assessment before the furnace was cleaned. Its lawyer said new procedures had since been put in place.
+"""
+
+
+def test_an_indefinite_role_is_never_the_short_answer_to_who(tmp_path_factory, embedder):
+    """The article never names the apprentice: the answer may quote the sentence about the death, but
+    "a judge" names no one, so there is no short answer."""
+    steel = _index_of(tmp_path_factory, embedder, "steel", {"halvik.txt": STEELWORKS})
+    a = steel.ask("Who was the apprentice killed in the explosion at the Halvik steelworks?")
+    assert a.short_answer is None and a.to_dict()["short_answer"] is None, (a.answer, a.short_answer)
 
 
 def test_an_overview_gives_distinct_points_instead_of_refusing(seed_index):
