@@ -31,7 +31,7 @@ from .evidence import SentenceCache, cite, idf_weights, sentence_scores, sentenc
 from .ner import parse
 from .question import analyse, choice_order
 from .settings import Settings
-from .spans import is_role, names, novel_spans
+from .spans import SpanBackend, is_role, names, novel_spans, typed_spans
 from .store import Store
 from .terms import terms
 from .types import Answer, Citation, Hits, Sentence, ShortAnswer
@@ -184,6 +184,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
                       "The closest passages don't answer this question closely enough.", passages=tuple(passages),
                       evidence=evidence)
     undecided = False
+    referent: tuple[int, tuple[int, int]] | None = None  # the sentence and span that name the answer's "he"
     if asked.kind == "choice":
         chosen_one = _choice(question, asked.options, sents, vecs, hits, store)
         if chosen_one is not None:
@@ -252,6 +253,12 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             # the first chosen one that does (the short answer's) leads instead.
             at = next((g for g, group in enumerate(chosen) if typed[group[0]]), 0)
             chosen.insert(0, chosen.pop(at))
+        if asked.kind == "person" and chosen and _answer_side(question) != "after":
+            # "He contributed to ...": who "he" is was said before; that sentence leads, naming him.
+            referent = _antecedent(chosen[0][0], sents, typed, settings.spans)
+            if referent is not None:
+                j = referent[0]
+                chosen = [[j]] + [g for g in chosen if j not in g][: settings.max_answer_sentences - 1]
         if asked.factoid and chosen and len(chosen) < settings.max_answer_sentences:
             link = _bridge(chosen, order, sents, typed, known)
             if link is not None:
@@ -274,6 +281,9 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         at = next((g for g, group in enumerate(chosen) if typed[group[0]]), 0)
         i = chosen[at][0]
         short = _short_answer(sents[i], typed[i], qterms, question, numbers[at])
+        if referent is not None:
+            s0, (a0, b0) = sents[referent[0]], referent[1]
+            short = ShortAnswer(s0.text[a0:b0], 1, s0.start + a0, s0.start + b0)
         # A near miss: the article that answers speaks of less than half of what the question asks beyond
         # its names, and no span stands beside what it asks ("What is Betsy DeVos's net worth?" over an
         # article on her confirmation, answered with its vote count).
@@ -293,6 +303,8 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
                   evidence=evidence, short_answer=short)
 
 
+_PRONOUN_LEAD = re.compile(r"(?:[^,.;]{0,60},\s+)?(?:he|she)\b", re.I)  # "He ...", "As a director, he ..."
+ANTECEDENT_BACK = 4
 _INDEFINITE = re.compile(r"(?i)an?\s")  # "a judge", "an official": a role that names no one
 _YEAR = re.compile(r"(?<![\d.,])(1[0-9]\d\d|20\d\d)(?![\d.,]\d)")
 
@@ -364,6 +376,26 @@ def _name_span(s: Sentence, name: str, key: str) -> ShortAnswer | None:
         if _mentions(set(terms(m.group(0))), key):
             a, b = m.span()
             return ShortAnswer(s.text[a:b], 1, s.start + a, s.start + b)
+    return None
+
+
+def _antecedent(i: int, sents: list[Sentence], typed: list[list[tuple[int, int]]], backend: SpanBackend
+                ) -> tuple[int, tuple[int, int]] | None:
+    """Who "he" or "she" is when sentence `i` starts with one ("He contributed to ...", "As a director, he
+    ..."): the nearest sentence before it in the same article (at most ANTECEDENT_BACK back) that names a
+    person, and the span of the first person it names (its subject, as a rule: measured better than the
+    last on HotpotQA); None when there is none, or when that person is one the question names (then "he"
+    is the question's subject, not its answer)."""
+    if not _PRONOUN_LEAD.match(sents[i].text):
+        return None
+    doc, at = sents[i].passage.doc_id, sents[i].start
+    before = sorted((j for j, s in enumerate(sents) if s.passage.doc_id == doc and s.start < at),
+                    key=lambda j: -sents[j].start)
+    for j in before[:ANTECEDENT_BACK]:
+        people = typed_spans(sents[j].text, "person", backend=backend)
+        if people:
+            first = people[0]  # the subject, as a rule ("Rowan Adler, a surgeon at ..., was honoured")
+            return (j, first) if first in typed[j] else None
     return None
 
 

@@ -146,6 +146,26 @@ def test_no_short_answer_when_the_question_is_not_a_factoid(orchestra):
     assert a.short_answer is None and a.to_dict()["short_answer"] is None
 
 
+SURGEON = """Surgeon honoured for trauma care
+
+Rowan Adler, a surgeon at the Halden clinic, was honoured by the medical society on Friday. He developed the first mobile trauma unit in the region in 1998 and trained more than 300 doctors. The society said the award recognised a career of service.
+"""
+
+
+@pytest.mark.parametrize("question", ["Who developed the first mobile trauma unit in the region?",
+                                      "Who trained more than 300 doctors?"])
+def test_he_is_answered_with_the_person_named_before(tmp_path_factory, embedder, question):
+    """The sentence that answers says "He developed ...": the one before it says who he is, and leads,
+    with the name as the short answer; the sentence that answers is still cited."""
+    idx = _index_of(tmp_path_factory, embedder, "surgeon", {"adler.txt": SURGEON})
+    a = idx.ask(question)
+    assert a.grounded and a.short_answer is not None and a.short_answer.text == "Rowan Adler", a.answer
+    assert a.short_answer.citation == 1 and a.citations[0].text.startswith("Rowan Adler")
+    assert any(c.text.startswith("He developed") for c in a.citations), a.answer
+    art = idx.store.document(a.citations[0].doc_id)
+    assert art is not None and art.text[a.short_answer.start:a.short_answer.end] == "Rowan Adler"
+
+
 STEELWORKS = """Steelworks fined after apprentice dies in furnace blast
 
 A steelworks in Halvik has been fined 40,000 euros after a 21-year-old apprentice died in an explosion, which a judge described as a fundamental breach of safety rules. The company admitted failing to carry out a risk assessment before the furnace was cleaned. Its lawyer said new procedures had since been put in place.
