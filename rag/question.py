@@ -48,7 +48,8 @@ FACTOID = frozenset({"person", "organisation", "place", "date", "number", "amoun
 _ORG_NOUNS = (r"company|companies|firm|organi[sz]ation|group|party|agency|bank|ministry|department|council|"
               r"committee|court|union|association|government|newspaper|outlet|network|channel|team|club|"
               r"university|body|institution|alliance|coalition|militia|army|force|corporation|broadcaster")
-_PLACE_NOUNS = r"city|country|county|town|village|region|province|state|capital|island|area|district|airport|port|base|street"
+_PLACE_NOUNS = (r"city|country|county|town|village|region|province|state|capital|island|area|district|airport|port|base|street|"
+                r"nationality|nationalities")  # a nationality is answered by a country's adjective (rag/spans.py)
 _DATE_NOUNS = r"year|date|day|month|week|time|decade|century|hour"
 _PERSON_NOUNS = (r"person|people|man|woman|men|women|official|minister|leader|president|spokes(?:man|woman|person)|"
                  r"commander|general|judge|lawyer|player|coach|author|journalist|founder|ceo|chief|head|governor|"

@@ -187,6 +187,9 @@ def place_spans(text: str, spans: list[tuple[int, int]], place: str) -> list[tup
     ['Britain', 'France']
     >>> [t[a:b] for a, b in place_spans(t, [(23, 35), (42, 49), (57, 62), (67, 73)], "city")]
     ['Lincolnshire', 'Paris']
+    >>> t = "Jon Jost is an American filmmaker who lived in Italy."
+    >>> [t[a:b] for a, b in place_spans(t, [], "nationality")]
+    ['American']
     """
     words = place.lower().split()
     noun = words[-1] if words else ""
@@ -194,6 +197,8 @@ def place_spans(text: str, spans: list[tuple[int, int]], place: str) -> list[tup
         return [m.span() for m in _COUNTRY.finditer(text)]
     if noun in ("state", "states") and set(words[:-1]) <= {"us", "u.s.", "american", "united"}:
         return [m.span() for m in _US_STATE.finditer(text)]
+    if noun in ("nationality", "nationalities"):
+        return [m.span() for m in _NATIONALITY.finditer(text)]
     if noun in ("county", "counties"):
         return [m.span() for m in _COUNTY.finditer(text)]
     if noun in ("city", "cities", "town", "towns", "village", "villages", "capital"):
@@ -308,6 +313,11 @@ Western Eastern Northern Southern Indigenous Muslim Christian Jewish Sunni Shia 
 Orthodox Vietnamese Thai Indonesian Malaysian Filipino Venezuelan Colombian Cuban Chilean Peruvian Haitian Ghanaian
 Gambian Zimbabwean Lithuanian Latvian Estonian Georgian Armenian Azerbaijani Kazakh Uzbek Taiwanese Tibetan Uighur
 South North East West Central New""".split())
+# The adjectives among them that answer "What nationality ...?"
+_NATIONALITY = re.compile(r"\b(?:" + "|".join(sorted(
+    _DEMONYMS - set("Americans Native Indians Latin Hispanic Western Eastern Northern Southern Indigenous Muslim Christian "
+                    "Jewish Sunni Shia Shiite Catholic Protestant Orthodox Arab Arabic African Asian European South North East "
+                    "West Central New".split()), key=len, reverse=True)) + r")\b")
 # Words that make a name a place's ("Missouri River", "Lake Oahe", "Bond Street").
 _PLACE_WORDS = re.compile(r"\b(?:River|Lake|Mountains?|Mount|Mt|Islands?|Valley|Bay|Sea|Ocean|Gulf|Strait|Coast|"
                           r"Peninsula|Desert|Forest|Canal|Street|St|Road|Avenue|Boulevard|Square|Airport|Bridge|"
