@@ -204,6 +204,13 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         typed = [[(a, b) for a, b in spans if _HAS_YEAR.search(s.text[a:b])] for s, spans in zip(sents, typed)]
     if asked.measure:  # "What operating profit ...": a figure beside "profit", not the sales beside it
         typed = [[sp for sp in spans if _beside(s.text, sp, asked.measure)] for s, spans in zip(sents, typed)]
+    if asked.kind == "person" and _answer_side(question) != "after":
+        # "He gave Cooper his pardon": its "He" is the new person the sentence before names (`_antecedent`),
+        # so it may answer as that name would; the answer then leads with that sentence, naming him.
+        for i, s in enumerate(sents):
+            m = _PRONOUN_LEAD.match(s.text)
+            if m and not typed[i] and _antecedent(i, sents, typed, settings.spans) is not None:
+                typed[i] = [(m.end() - len(m.group(1)), m.end())]
     if asked.factoid and not any(typed):
         # It asks for a name, a date or a number, and no sentence found holds one it doesn't already say.
         what = f"{_KIND_WORDS[asked.kind]} of {asked.measure}" if asked.measure else _KIND_WORDS[asked.kind]
@@ -303,7 +310,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
                   evidence=evidence, short_answer=short)
 
 
-_PRONOUN_LEAD = re.compile(r"(?:[^,.;]{0,60},\s+)?(?:he|she)\b", re.I)  # "He ...", "As a director, he ..."
+_PRONOUN_LEAD = re.compile(r"(?:[^,.;]{0,60},\s+)?(he|she)\b", re.I)  # "He ...", "As a director, he ..."
 ANTECEDENT_BACK = 4
 _INDEFINITE = re.compile(r"(?i)an?\s")  # "a judge", "an official": a role that names no one
 _YEAR = re.compile(r"(?<![\d.,])(1[0-9]\d\d|20\d\d)(?![\d.,]\d)")

@@ -166,6 +166,22 @@ def test_he_is_answered_with_the_person_named_before(tmp_path_factory, embedder,
     assert art is not None and art.text[a.short_answer.start:a.short_answer.end] == "Rowan Adler"
 
 
+PARDON = """Jailed man pardoned after years of appeals
+
+Governor Anna Reyes had turned down Tom Hale's plea for clemency until the courts ruled on his case. On Thursday, Governor Lena Marsh came to a different conclusion. She gave Hale his pardon at a ceremony in the capital.
+"""
+
+
+def test_she_who_answers_is_the_person_named_before(tmp_path_factory, embedder):
+    """"She gave Hale his pardon" answers, not the sentence naming the governor who turned him down:
+    its "She" is the governor the sentence before names."""
+    idx = _index_of(tmp_path_factory, embedder, "pardon", {"hale.txt": PARDON})
+    for question in ("Which governor pardoned Tom Hale?", "Who pardoned Tom Hale?"):
+        a = idx.ask(question)
+        assert a.short_answer is not None and a.short_answer.text == "Lena Marsh", a.answer
+        assert [c.text[:12] for c in a.citations[:2]] == ["On Thursday,", "She gave Hal"], a.answer
+
+
 STEELWORKS = """Steelworks fined after apprentice dies in furnace blast
 
 A steelworks in Halvik has been fined 40,000 euros after a 21-year-old apprentice died in an explosion, which a judge described as a fundamental breach of safety rules. The company admitted failing to carry out a risk assessment before the furnace was cleaned. Its lawyer said new procedures had since been put in place.
