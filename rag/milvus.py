@@ -564,6 +564,11 @@ class MilvusWriter(_Base, Writer):
             self.n_terms = sum(len(r["lex"].split()) for r in self._scan(self.names.chunks, "", ["lex"]))
         self._reserved = self._next_id
         self._done = False
+        # A rebuild's rows not yet sent, by collection, sent BATCH chunks at a time (a call per article
+        # made a 100k-chunk rebuild take hours on milvus-lite); sent before anything reads or deletes, and
+        # at commit.
+        self._pending: dict[str, list[dict[str, Any]]] = {"chunks": [], "texts": [], "docs": []}
+        self._fresh: set[str] = set()  # documents this rebuild wrote: none of the others has rows to delete
 
     @classmethod
     @contextmanager
@@ -587,10 +592,12 @@ class MilvusWriter(_Base, Writer):
         return MilvusLookup(self.target, None if self.rebuild else self.names)
 
     def reconstruct(self, ids: Sequence[int]) -> npt.NDArray[np.float32]:
+        self._send()
         got = {r["id"]: r["vector"] for r in self._get(self.names.chunks, [int(i) for i in ids], ["vector"])}
         return np.array([got[int(i)] for i in ids], dtype=np.float32).reshape(len(ids), int(self.manifest["dim"]))
 
     def sentence_blobs(self, ids: Sequence[int]) -> dict[int, tuple[bytes, bytes, bytes]]:
+        self._send()
         out = {}
         for r in self._get(self.names.chunks, [int(i) for i in ids], ["sent"]):
             packed = _unpack_sent(r["sent"])
@@ -600,6 +607,7 @@ class MilvusWriter(_Base, Writer):
 
     def docs_from(self, roots: Iterable[Path]) -> Iterator[str]:
         """Documents read from under these paths (a folder, a file, or a JSONL file's records)."""
+        self._send()
         wanted = [str(r) for r in roots]
         for row in self._scan(self.names.docs, "", ["origin"]):
             o = row["origin"]
@@ -607,15 +615,18 @@ class MilvusWriter(_Base, Writer):
                 yield row["key"]
 
     def count_chunks(self) -> int:
+        self._send()
         return self._count(self.names.chunks)
 
     def count_documents(self) -> int:
+        self._send()
         return self._count(self.names.docs)
 
     # -- changes -------------------------------------------------------------------------------
     def delete(self, doc_id: str) -> None:
         """Chunks and text first, the document's row last: a crash in between leaves a row the next
         update deletes again."""
+        self._send()
         self._delete_content(doc_id)
         self.client.delete(self.names.docs, ids=[doc_id])
 
@@ -638,31 +649,47 @@ class MilvusWriter(_Base, Writer):
             sentences: Sequence[tuple[bytes, bytes, bytes] | None] = ()) -> None:
         """Replace the document `article.doc_id` with these chunks and (n, dim) float32 vectors, and
         each chunk's packed sentence vectors when given; the document's row (its hash) is written last."""
-        self._delete_content(article.doc_id)
+        if not self.rebuild or article.doc_id in self._fresh:  # a new rebuild's collections hold no other rows
+            self._send()
+            self._delete_content(article.doc_id)
+        self._fresh.add(article.doc_id)
         packed = list(sentences) + [None] * (len(chunks) - len(sentences))
         vecs = np.asarray(vectors, dtype=np.float32)
         rows = [{"id": cid, "doc_id": ch.doc_id, "ord": ch.ord, "start": ch.start, "end": ch.end, "hash": h, "text": ch.text,
                  "source": article.source, "date": article.date, "lex": lex_text(terms(ch.text)),
                  "sent": _pack_sent(p), "vector": v.tolist()}
                 for cid, ch, h, p, v in zip(self._ids(len(chunks)), chunks, chunk_hashes, packed, vecs)]
-        for i in range(0, len(rows), BATCH):
-            self.client.upsert(self.names.chunks, rows[i:i + BATCH])
+        self._pending["chunks"].extend(rows)
         self.n_terms += sum(len(r["lex"].split()) for r in rows)
         body = json.dumps({"text": article.text, "removed": [[r.rule, r.text] for r in article.removed]},
                           ensure_ascii=False)
         pieces = [body[i:i + TEXT_PIECE] for i in range(0, len(body), TEXT_PIECE)] or [""]
-        self.client.upsert(self.names.texts, [{"key": f"{i}/{article.doc_id}", "doc_id": article.doc_id, "body": p,
-                                               "v": [0.0, 0.0]} for i, p in enumerate(pieces)])
-        self.client.upsert(self.names.docs, [{
+        self._pending["texts"].extend({"key": f"{i}/{article.doc_id}", "doc_id": article.doc_id, "body": p,
+                                       "v": [0.0, 0.0]} for i, p in enumerate(pieces))
+        self._pending["docs"].append({
             "key": article.doc_id, "title": article.title, "source": article.source, "url": article.url,
             "date": article.date, "origin": article.origin, "hash": doc_hash, "author": article.author,
-            "pieces": len(pieces), "v": [0.0, 0.0]}])
+            "pieces": len(pieces), "v": [0.0, 0.0]})
+        # In place (not a rebuild), each document is written before the next, as the index readers see is
+        # this one; a rebuild's collections are read by no one before its commit.
+        if not self.rebuild or len(self._pending["chunks"]) >= BATCH or len(self._pending["docs"]) >= BATCH:
+            self._send()
+
+    def _send(self) -> None:
+        """Write the rows put so far: chunks and texts before the documents' rows that claim them (a crash
+        in between leaves rows no document claims, which the next update drops)."""
+        for suffix in ("chunks", "texts", "docs"):
+            rows, name = self._pending[suffix], getattr(self.names, suffix)
+            for i in range(0, len(rows), BATCH):
+                self.client.upsert(name, rows[i:i + BATCH])
+            rows.clear()
 
     def set_roots(self, roots: Iterable[Path]) -> None:
         self._put_meta({f"{self.tag}:root:{r}": str(r) for r in roots})
 
     def commit(self) -> None:
         """Record the update: the generation readers watch, and (a rebuild) the switch to its collections."""
+        self._send()
         for c in self.names.all():
             self.client.flush(c)
         gen = self.generation + 1
