@@ -382,8 +382,12 @@ def _fuse(model: PreTrainedModel, fp32: Path, out: Path) -> None:
                             token_type_ids=torch.zeros_like(torch.from_numpy(ids))).last_hidden_state.numpy()
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
-    got = ort.InferenceSession(str(out), opts, providers=["CPUExecutionProvider"]).run(
-        None, {"input_ids": ids, "attention_mask": mask})[0]
+    try:
+        got = ort.InferenceSession(str(out), opts, providers=["CPUExecutionProvider"]).run(
+            None, {"input_ids": ids, "attention_mask": mask})[0]
+    except Exception:  # a fused op this ONNX Runtime can't run: the plain graph
+        os.replace(fp32, out)
+        return
     real = mask.astype(bool)
     if got.shape != want.shape or not np.allclose(got[real], want[real], atol=1e-4):
         os.replace(fp32, out)
