@@ -379,7 +379,7 @@ def _fuse(model: PreTrainedModel, fp32: Path, out: Path) -> None:
     model.eval()  # type: ignore[no-untyped-call]  # the exporter may leave it in training mode
     with torch.inference_mode():
         want = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask),
-                            token_type_ids=torch.zeros_like(torch.from_numpy(ids))).last_hidden_state.numpy()
+                     token_type_ids=torch.zeros_like(torch.from_numpy(ids))).last_hidden_state.numpy()
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
     try:

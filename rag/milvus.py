@@ -670,8 +670,8 @@ class MilvusWriter(_Base, Writer):
             "key": article.doc_id, "title": article.title, "source": article.source, "url": article.url,
             "date": article.date, "origin": article.origin, "hash": doc_hash, "author": article.author,
             "pieces": len(pieces), "v": [0.0, 0.0]})
-        # In place (not a rebuild), each document is written before the next, as the index readers see is
-        # this one; a rebuild's collections are read by no one before its commit.
+        # In place (not a rebuild) these are the collections readers search, so each document is written
+        # before the next; a rebuild's are read by no one before its commit.
         if not self.rebuild or len(self._pending["chunks"]) >= BATCH or len(self._pending["docs"]) >= BATCH:
             self._send()
 
