@@ -204,7 +204,8 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         typed = [[(a, b) for a, b in spans if _HAS_YEAR.search(s.text[a:b])] for s, spans in zip(sents, typed)]
     if asked.measure:  # "What operating profit ...": a figure beside "profit", not the sales beside it
         typed = [[sp for sp in spans if _beside(s.text, sp, asked.measure)] for s, spans in zip(sents, typed)]
-    if asked.kind == "person" and _answer_side(question) != "after":
+    side = _answer_side(question)
+    if asked.kind == "person" and side != "after":
         # "He gave Cooper his pardon": its "He" is the new person the sentence before names (`_antecedent`),
         # so it may answer as that name would; the answer then leads with that sentence, naming him.
         for i, s in enumerate(sents):
@@ -221,7 +222,6 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
     held: dict[str, set[str]] = {}  # the terms of the articles read for this answer, by doc id
     asks = _asking_terms(question, qterms, asked.asks_for) if asked.factoid else set()
     weights = idf_weights(asks, store)
-    side = _answer_side(question)
     if asked.factoid:
         # A sentence answers only about what the question is about: it or its passage must name the
         # question's most distinctive name ("Parsemus" of "the Parsemus Foundation"), not another
@@ -260,7 +260,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             # the first chosen one that does (the short answer's) leads instead.
             at = next((g for g, group in enumerate(chosen) if typed[group[0]]), 0)
             chosen.insert(0, chosen.pop(at))
-        if asked.kind == "person" and chosen and _answer_side(question) != "after":
+        if asked.kind == "person" and chosen and side != "after":
             # "He contributed to ...": who "he" is was said before; that sentence leads, naming him.
             referent = _antecedent(chosen[0][0], sents, typed, settings.spans)
             if referent is not None:

@@ -652,7 +652,8 @@ class MilvusWriter(_Base, Writer):
         if not self.rebuild or article.doc_id in self._fresh:  # a new rebuild's collections hold no other rows
             self._send()
             self._delete_content(article.doc_id)
-        self._fresh.add(article.doc_id)
+        if self.rebuild:
+            self._fresh.add(article.doc_id)
         packed = list(sentences) + [None] * (len(chunks) - len(sentences))
         vecs = np.asarray(vectors, dtype=np.float32)
         rows = [{"id": cid, "doc_id": ch.doc_id, "ord": ch.ord, "start": ch.start, "end": ch.end, "hash": h, "text": ch.text,
