@@ -125,6 +125,8 @@ class Settings:
             raise SettingsError(f"rerank_depth is {self.rerank_depth}; rerank 1 to 100 passages (RAG_RERANK_DEPTH)")
         check_query_encoder(self.query_encoder)
         check_passage_encoder(self.passage_encoder)
+        if not 1 <= self.batch_size <= 4096:
+            raise SettingsError(f"batch_size is {self.batch_size}; use 1 to 4096 texts a batch (RAG_BATCH_SIZE, default 8)")
         if self.chunk_tokens < 16:
             raise SettingsError(f"chunk_tokens is {self.chunk_tokens}; use 16 or more (RAG_CHUNK_TOKENS)")
         if not 0 <= self.chunk_overlap < self.chunk_tokens:

@@ -71,6 +71,15 @@ def test_bad_input_exits_2_with_one_line(cli_index, args, needle):
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
 
 
+@pytest.mark.parametrize("value", ["0", "-3"])
+def test_a_bad_batch_size_is_a_settings_error_and_the_index_is_kept(cli_index, value):
+    r = rag("index", str(ROOT / "corpus"), "--index-dir", str(cli_index), env={"RAG_BATCH_SIZE": value})
+    assert r.returncode == 2 and f"batch_size is {value}" in r.stderr and "RAG_BATCH_SIZE" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    stats = json.loads(rag("stats", "--index-dir", str(cli_index), "--json").stdout)
+    assert stats["documents"] == 5
+
+
 def test_global_options_go_before_or_after_the_subcommand(cli_index, tmp_path):
     after = rag("stats", "--index-dir", str(cli_index), "--json")
     before = rag("--index-dir", str(cli_index), "--json", "stats")
