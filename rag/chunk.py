@@ -87,15 +87,47 @@ def _inside_quote(text: str, s0: int, cut: int, limit: int) -> bool:
     """`text[s0:cut]` leaves a double quotation open that closes before `limit` (the paragraph's end).
 
     A quotation left open to the end of its paragraph is the newspaper style for quotes that run on
-    into the next paragraph: then its sentences are cut as usual."""
-    piece = text[s0:cut]
-    curly = piece.count("“") - piece.count("”")
-    straight = piece.count('"') % 2
-    if curly > 0:
-        return "”" in text[cut:limit]
-    if straight:
-        return '"' in text[cut:limit]
-    return False
+    into the next paragraph: then its sentences are cut as usual. So it is where paragraphs were
+    flattened into one line: a quotation that a new opening quote follows, before any closing one
+    ('said: "It was diverted. "The plane is safe."'), ran to its paragraph's end and is not open.
+
+    >>> t = 'He said: "It was diverted. "The plane is here. All is well." Others agreed.'
+    >>> _inside_quote(t, 0, 26, len(t)), _inside_quote(t, 27, 46, len(t))
+    (False, True)
+    """
+    mark = _open_quote(text, s0, cut)
+    if mark is None:
+        return False
+    nxt = re.compile('["]' if mark == '"' else "[“”]").search(text, cut, limit)
+    if nxt is None:
+        return False
+    if mark == '"':
+        return not _opens(text, nxt.start())
+    return nxt.group(0) == "”"
+
+
+def _open_quote(text: str, s0: int, cut: int) -> str | None:
+    """The double quote mark ('"' or '“') left open at `cut` by `text[s0:cut]`, None when none is.
+    A straight quote opens after a space or bracket and before a word, and closes otherwise; a new
+    opening quote replaces one still open (the quotation it ends ran to its paragraph's end)."""
+    open_: str | None = None
+    for m in re.finditer('["“”]', text[s0:cut]):
+        ch, i = m.group(0), s0 + m.start()
+        if ch == "“":
+            open_ = "“"
+        elif ch == "”":
+            open_ = None
+        else:
+            open_ = '"' if _opens(text, i) else None
+    return open_
+
+
+def _opens(text: str, i: int) -> bool:
+    """The straight quote at `text[i]` opens a quotation: space, a bracket, a dash or nothing before it,
+    and a word or bracket after it."""
+    before = text[i - 1] if i > 0 else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    return (before.isspace() or before in "([{—–-/:") and not after.isspace() and after not in ".,;:!?)"
 
 
 def _glued_boundary(text: str, dot: int) -> bool:
