@@ -63,7 +63,8 @@ _ORG_WORDS = re.compile(
     r"Corporation|Corp|Inc|Ltd|Group|Times|News|Post|Press|Institute|Foundation|Federation|Front|Movement|"
     r"Brigades?|Fund|Service|Authority|Administration|Pentagon|Kremlin|Cabinet|Navy|Airlines?|Church|League|"
     r"Coalition|Alliance|Network|Channel|Television|Radio|Journal|Tribune|Herald|Gazette|Spectator|Magazine|Review|"
-    r"Observer|Chronicle|Telegraph|Guardian|Examiner|Inquirer|Courier|Dispatch|Bulletin|Weekly|Daily|Club|Orchestra|School|Academy|College|"
+    r"Observer|Chronicle|Telegraph|Guardian|Examiner|Inquirer|Courier|Dispatch|Bulletin|Weekly|Daily|Star|Globe|Sentinel|"
+    r"Mirror|Independent|Club|Orchestra|School|Academy|College|"
     r"Ensemble|Society|Board|Bureau|House|Reuters|Interfax|Tass|TASS|BBC|CNN|NATO|UN|EU|Technology|Technologies|"
     r"Holdings|Systems|Motors|Industries|Labs|Entertainment|Pictures|Records|Media|Energy|Airways|Telecom|"
     r"Pharmaceuticals|Solutions|Software|Electronics|Robotics|Studios|Communications|Petroleum|Insurance|"
@@ -73,11 +74,11 @@ _TITLE_WORDS = re.compile(r"\b(?:(?:(?:Secretary|Minister|Ministry|Department) o
                           r"Gov\.|Mayor|King|Queen|Prince|Princess|Pope|Judge|Ambassador|Secretary|Commander|Director|"
                           r"Councillor|Councilor|Councilman|Councilwoman|Commissioner|Sheriff|Speaker|Cardinal|Sheikh|"
                           r"Professor|Coach|Detective|Constable|Sergeant|Admiral|Representative|Congressman|"
-                          r"Congresswoman|Sir|Dame|"
+                          r"Congresswoman|Sir|Dame|MP|MEP|MSP|CEO|PM|"
                           r"Chief of Staff|Chief of the General Staff|Chairman|Chairwoman|Chief|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Prof\.?|Lt\.?|Col\.?|Capt\.?|"
                           r"Defense|Defence|Foreign|Interior|Finance|Deputy|Vice|Former|Supreme Leader|Ayatollah)\s+)+")
 _TITLE_ABBREV = re.compile(r"\s*\b(?:Gov|Sen|Rep|Gen|Lt|Col|Capt|Cmdr|Adm|Sgt|Maj|Dr|Mr|Mrs|Ms|Prof|Rev|Supt|Insp|Det)$")
-_TRAILING = re.compile(rf"(?:\s+(?:{_MONTHS}|{_DAYS}))+$")
+_TRAILING = re.compile(rf"(?:\s+(?:{_MONTHS}|{_DAYS}|The|A|An))+$")  # "in CAR The governor": "The" starts what follows
 # "of" and "to" precede people as often as places ("the killing of X", "spoke to X"): not place words.
 _PLACE_BEFORE = re.compile(r"(?:\b(?:in|at|near|from|outside|inside|into|across|around|towards|via)\s+(?:the\s+)?"
                            r"|\b(?:vicinity|outskirts|city|town|village|province|region|capital|suburbs?|centre|center|"
@@ -90,7 +91,8 @@ _TITLES = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Sen|Rep|Gov|Lt|Col|Capt|Adm
 _NOT_NAMES = re.compile(rf"^(?:{_MONTHS}|{_DAYS}|The|A|An|In|On|At|But|And|This|That|These|Those|He|She|It|They|We|"
                         r"I|His|Her|Their|Its|There|As|After|When|While|If|For|With|By|From|According|Meanwhile|"
                         r"However|Also|Earlier|Later|Last|Next|Mr|Mrs|Ms|Dr)$")
-_LEAD = re.compile(r"^(?:The|A|An|In|On|At|But|And|This|That|According to|Meanwhile|However|Also|After|When|How|Why|What|Where|Who)\s+")
+_LEAD = re.compile(r"(?:(?:The|A|An|In|On|At|But|And|This|That|According to|Meanwhile|However|Also|After|When|How|Why|What|"
+                   r"Where|Who|Former|Ex)\s+|[A-Z][\w.]*-(?:based|born|led|owned|backed|run|made|headquartered|listed)\s+)")
 
 
 # People named by their role ("the French leader", "his brother"): answers to "who" as much as names are.
@@ -245,6 +247,19 @@ def _spacy_spans(text: str, kind: Kind) -> list[tuple[int, int]]:
     return [(a, b) for a, b, k in entities(text) if k == kind]
 
 
+def _sentence_start(before: str) -> bool:
+    """A word after `before` starts a sentence or a quotation (so is capitalised anyway): after a full
+    stop, or after an opening quote, not after a quotation's closing one ('"I'm innocent," Cooper said').
+
+    >>> _sentence_start('He left. '), _sentence_start('"I am innocent," '), _sentence_start('He said: "')
+    (True, False, True)
+    """
+    b = before.rstrip()
+    if b.endswith((",\"", ",”", ",'", ",’")):
+        return False
+    return b.endswith((".", "!", "?", "“", '"'))
+
+
 def _names(text: str) -> list[tuple[int, int, str]]:
     """Capitalised names in `text` with their kind: organisation, place or person."""
     out = []
@@ -271,7 +286,7 @@ def _names(text: str) -> list[tuple[int, int, str]]:
         if len(words) > 1 and noun_kind(words[-1]) == "person" and not _TITLE_WORDS.search(name):
             continue  # "Labour MP", "Shadow Chancellor": a role, not a name
         told = _apposition(text, a, b)  # "Yunji Technology, a Chinese startup", "the startup Yunji"
-        if a == 0 or text[:a].rstrip().endswith((".", "!", "?", "“", '"')):
+        if a == 0 or _sentence_start(text[:a]):
             # a sentence's first word is capitalised anyway: one word there is no name
             if " " not in name and not _ORG_WORDS.search(name) and not name.isupper() and told is None:
                 continue
@@ -281,7 +296,8 @@ def _names(text: str) -> list[tuple[int, int, str]]:
             # "Iranian Armed Forces Chief of Staff Mohammad Bagheri": an organisation's officer, by name
             out.append((a + titles[-1].end(), b, "person"))
             continue
-        if _ORG_WORDS.search(name) or (name.isupper() and len(name) >= 2):
+        if _ORG_WORDS.search(name) or (name.isupper() and len(name) >= 2) or (
+                _ACRONYM_IN.search(name) and not _TITLE_WORDS.search(name)):
             out.append((a, b, "organisation"))
         elif (_PLACE_WORDS.search(name) and not _TITLE_WORDS.search(name)) or _COUNTRY.fullmatch(name) \
                 or _US_STATE.fullmatch(name):  # "Missouri River", "Lake Oahe", "North Dakota oil" (not "Iran's")
@@ -290,7 +306,7 @@ def _names(text: str) -> list[tuple[int, int, str]]:
             out.append((a, b, told))
         elif _PLACE_BEFORE.search(before) and not _TITLES.search(before) and not _TITLE_WORDS.search(name):
             out.append((a, b, "place"))
-        elif " " in name or "-" in name or _TITLES.search(before):
+        elif " " in name or "-" in name or _TITLES.search(before) or _SPEAKS.match(text, b):
             # "Russian Defense Minister Sergey Shoygu" -> "Sergey Shoygu": the title is not the name
             titles = list(_TITLE_WORDS.finditer(name))
             if titles and titles[-1].end() < len(name):
@@ -304,6 +320,12 @@ def _names(text: str) -> list[tuple[int, int, str]]:
     return [(a, b - 2 if text[b - 2:b] in ("'s", "’s") else b, k) for a, b, k in out]
 
 
+# An acronym among a name's words makes it an organisation's ("HMD Global", "BBC World"): people's names
+# hold none but a generation's numeral.
+_ACRONYM_IN = re.compile(r"(?:^|\s)(?!(?:II|III|IV|JR|SR)\b)[A-Z]{2,}(?:\s|$)")
+# A verb of speech after a single capitalised word makes it a speaker: "..., Holcomb said."
+_SPEAKS = re.compile(r"\s+(?:said|says|told|tells|added|adds|wrote|writes|asked|explained|argued|insisted|stressed|"
+                     r"noted|claimed|tweeted|recalled|warned|replied|admitted|testified)\b")
 # Adjectives of nationality, region or faith: capitalised, but no name by themselves ("American Indian").
 _DEMONYMS = frozenset("""American Americans Native Indian Indians Chinese Japanese Korean Russian Ukrainian Turkish
 German French British English Scottish Welsh Irish Canadian Mexican Brazilian Argentine Australian Italian Spanish
