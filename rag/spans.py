@@ -46,7 +46,10 @@ _AMOUNT = re.compile(
     rf"yen\b|rupees\b|francs\b|pesos\b|lira\b|kroner\b|kronor\b|krona\b|krone\b|rand\b|won\b|dinars?\b|"
     rf"riyals?\b|rials?\b|shekels?\b|hryvnias?\b|zloty\b|lei\b|baht\b|ringgit\b|naira\b|shillings?\b|"
     rf"cents\b|pence\b|points\b)")
-_NUMBER = re.compile(rf"\b\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?{_SCALE}|\b\d+(?:\.\d+)?{_SCALE}|\b{_NUMBER_WORDS}\b", re.I)
+# A score or a vote ("34-28", "51-50", a tennis match's "6-2 6-3") is one number; a hyphen before a word
+# is not ("25-point").
+_NUMBER = re.compile(rf"\b\d{{1,3}}-\d{{1,3}}(?:,?\s\d{{1,2}}-\d{{1,2}})*\b(?!-)|\b\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?{_SCALE}|\b\d+(?:\.\d+)?{_SCALE}|"
+                     rf"\b{_NUMBER_WORDS}\b", re.I)
 _YEAR = re.compile(r"^(?:1[89]|20)\d{2}$")
 # A time of day ("3pm", "14:50 GMT", "7:15 p.m."): when something happened, not how many.
 _CLOCK = re.compile(r"\b\d{1,2}(?::\d{2})+(?:\s?(?:[ap]\.?m\b\.?|GMT|BST|UTC|[ECMP][SD]?T\b))?"
@@ -296,6 +299,8 @@ def _names(text: str) -> list[tuple[int, int, str]]:
             # "Iranian Armed Forces Chief of Staff Mohammad Bagheri": an organisation's officer, by name
             out.append((a + titles[-1].end(), b, "person"))
             continue
+        if name.isupper() and _NOT_ORG.fullmatch(name):
+            continue  # "the MVP trophy", "GDP", "at 3 PM": an acronym that names no one
         if _ORG_WORDS.search(name) or (name.isupper() and len(name) >= 2) or (
                 _ACRONYM_IN.search(name) and not _TITLE_WORDS.search(name)):
             out.append((a, b, "organisation"))
@@ -304,6 +309,8 @@ def _names(text: str) -> list[tuple[int, int, str]]:
             out.append((a, b, "place"))
         elif told is not None and not _TITLE_WORDS.search(name):
             out.append((a, b, told))
+        elif " " not in name and _TEAM.fullmatch(name) and re.search(r"\bthe\s+$", before):
+            out.append((a, b, "organisation"))  # "the Patriots", "the Falcons": a team, a band, a party
         elif _PLACE_BEFORE.search(before) and not _TITLES.search(before) and not _TITLE_WORDS.search(name):
             out.append((a, b, "place"))
         elif " " in name or "-" in name or _TITLES.search(before) or _SPEAKS.match(text, b):
@@ -315,11 +322,20 @@ def _names(text: str) -> list[tuple[int, int, str]]:
                 continue
             if text[a:a + 1].islower():  # "Secretary of State": no name after the title
                 continue
+            role = re.match(r"([A-Z][a-z]+)\s+(?=[A-Z])", text[a:b])
+            if role and noun_kind(role.group(1)) == "person":  # "Striker Lena Moss": a sentence's first word
+                a += role.end()
             out.append((a, b, "person"))
     # the name without its possessive ("Trump's drone strike" names Trump), judged with it above
     return [(a, b - 2 if text[b - 2:b] in ("'s", "’s") else b, k) for a, b, k in out]
 
 
+# Acronyms that name no organisation, person or place.
+_NOT_ORG = re.compile(r"MVP|GDP|GNP|CPI|TV|DNA|HIV|AIDS|VAT|IPO|CCTV|ID|PR|OK|AM|PM|GMT|UTC|BST|EST|EDT|PST|CEO|CFO|COO|"
+                      r"CTO|MP|MPS|MEP|MSP|PHD|SUV|GPS|USB|PDF|FAQ|DIY|LGBT|LGBTQ|ATM|AI|VR|IT|HQ|RIP|OMG|LOL|VIP|MRI")
+# A single capitalised plural after "the" is a group's name: "the Patriots" (not "the Netherlands": a
+# country is found before).
+_TEAM = re.compile(r"[A-Z][a-z]{2,}[^s\W]s")
 # An acronym among a name's words makes it an organisation's ("HMD Global", "BBC World"): people's names
 # hold none but a generation's numeral.
 _ACRONYM_IN = re.compile(r"(?:^|\s)(?!(?:II|III|IV|JR|SR)\b)[A-Z]{2,}(?:\s|$)")
