@@ -74,7 +74,8 @@ NEAR_MISS_WORDS = 100
 CLAUSE_GAP = 5  # words a clause boundary counts for, between a span and the question word it may answer
 # Words that say which kind of answer is wanted ("which year", "what city"), not what it is about.
 _TYPE_NOUNS = frozenset(terms("year years date day month week time decade century hour city country town village "
-                              "region province state capital place area number percentage percent share amount"))
+                              "region province state capital place area number percentage percent share amount "
+                              "score scoreline tally margin total figure age"))
 # Past forms of common irregular verbs, so that "met" stands for "meet" as "killed" does for "kill"
 # (terms are stems: the map goes from the past form's stem to the base form's).
 _IRREGULAR = ("met meet said say told tell won win ran run took take gave give made make began begin led lead "
@@ -145,6 +146,8 @@ OVERVIEW_DISTINCT = 0.8  # cosine under which a sentence is a new point rather t
 _ASKS_NUMBER = re.compile(r"\bhow (many|much|large|big|old|long|far|high)\b|\bwhat (number|percentage|share|amount)\b", re.I)
 _ASKS_YEAR = re.compile(r"\b(?:what|which) year\b|\byear (?:did|was|were|is|will)\b", re.I)
 _HAS_YEAR = re.compile(r"\b(?:1[0-9]|20)\d\d(?:s\b)?|\b\d0s\b")
+_ASKS_SCORE = re.compile(r"(?i)\b(?:score|scoreline|final result|vote tally|margin)\b")
+_PAIR = re.compile(r"\d+-\d+")
 _ASKS_DATE = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time)\b", re.I)
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
                      r"hundred|thousand|million|billion|dozens?|half|several|few)\b", re.I)
@@ -226,6 +229,8 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         typed = [[(a, b) for a, b in spans if _HAS_YEAR.search(s.text[a:b])] for s, spans in zip(sents, typed)]
     if asked.measure:  # "What operating profit ...": a figure beside "profit", not the sales beside it
         typed = [[sp for sp in spans if _beside(s.text, sp, asked.measure)] for s, spans in zip(sents, typed)]
+    if asked.kind == "number" and _ASKS_SCORE.search(question):  # "What was the score?": "34-28", not "a 25-point deficit"
+        typed = [[sp for sp in spans if _PAIR.fullmatch(s.text[sp[0]:sp[1]])] or spans for s, spans in zip(sents, typed)]
     counts = np.zeros(len(sents), dtype=np.float32)
     if asked.counted:  # "how many Tests": a count beside "Tests" is preferred, not required ("440 troops")
         for i, (s, spans) in enumerate(zip(sents, typed)):
@@ -358,6 +363,12 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             return Answer(question, NOT_FOUND, "extractive", False,
                           f"The closest article doesn't say: it never mentions {said}.", passages=tuple(passages),
                           evidence=evidence)
+        if not any(typed[g[0]] for g in chosen) and _words(sents[chosen[0][0]].passage.doc_id, store) >= NEAR_MISS_WORDS:
+            # No sentence close enough to the best to be quoted holds a span of the kind asked for: in a
+            # news article that means the answer's sentence is not there (a few sentences say little).
+            return Answer(question, NOT_FOUND, "extractive", False,
+                          f"The closest passages name no {_KIND_WORDS[asked.kind]} that answers this.",
+                          passages=tuple(passages), evidence=evidence)
         if short is not None and asked.kind == "person" and _INDEFINITE.match(short.text) and is_role(short.text):
             # "a judge" names no one, so it can't say who: it still placed the answer sentence, but is no
             # short answer. A definite role may ("the French leader" who initiated the call).
@@ -720,10 +731,17 @@ def _support(text: str, span: tuple[int, int], asks: set[str], side: str, weight
     return WINDOW_MIX * _window_share(text, span, weights) + (1 - WINDOW_MIX) * _closeness(text, span, asks, side)
 
 
+# Words that qualify what is asked without saying what it is ("the final score", "the latest figures"):
+# an article that never uses them may still say it.
+_GENERIC = frozenset(terms("final first last latest new current total overall official exact actual main recent "
+                           "roughly approximately about exactly"))
+
+
 def _asked_share(weights: dict[str, float], doc_id: str, store: Store, question: str,
                  held: dict[str, set[str]]) -> tuple[float, list[str]]:
     """The share of the weight of what the question asks beyond its names (`weights`, by IDF) that the
     article `doc_id` speaks of, and the question's own words for the terms it never mentions."""
+    weights = {t: w for t, w in weights.items() if t not in _GENERIC}
     total = sum(weights.values())
     if total <= 0:
         return 1.0, []

@@ -175,7 +175,8 @@ _MORE_PLACE = (r"hamlet|kingdom|castle|highway|river|valley|peninsula|continent|
 _MORE_ORG = (r"band|label|magazine|publication|newspaper|publisher|studio|college|school|academy|airline|manufacturer|"
              r"retailer|carrier|operator|maker|startup|start-up|conglomerate|league|federation|franchise|charity|"
              r"cartel|gang|faction|movement|orchestra|choir|troupe|ensemble|institute|laboratory|broadcaster|"
-             r"station|university|universities|union|organisation|organization|regime|giant")
+             r"station|university|universities|union|organisation|organization|regime|giant|plant|factory|mill|"
+             r"refinery|supplier|exchange|developer|lender|insurer|brand|chain|automaker|carmaker|bank|fund")
 
 
 # Nouns that ask for an amount, a count or measure, or a date: "What record price ...", "From what

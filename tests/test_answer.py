@@ -376,3 +376,38 @@ def test_a_speaker_after_a_quotation_is_a_person_and_a_newspaper_is_not():
     t = '"This is wrong," Cooper told the detective at the time, The Indianapolis Star reported.'
     assert [t[a:b] for a, b in typed_spans(t, "person")] == ["Cooper"]
     assert [t[a:b] for a, b in typed_spans(t, "organisation")] == ["Indianapolis Star"]
+
+
+FINAL = """Harbour FC win the regional cup in extra time
+
+Harbour FC beat Westbay Rovers 3-2 after extra time on Sunday to win the regional cup, coming back from a two-goal deficit. Striker Lena Moss accepted the MVP award from league chairman Tom Reed. It was the club's fifth cup win.
+"""
+
+
+def test_a_score_is_one_number_and_an_acronym_award_is_no_team(tmp_path_factory, embedder):
+    """"3-2" is the score (not the "two-goal deficit"), though the article never says "final score";
+    "MVP" names no team, "Harbour FC" (an acronym among its words) is one."""
+    others = {"chess.txt": "Chess club opens\n\nThe Westbay chess club opened on Monday; members keep score in a "
+                           "shared notebook.\n",
+              "coach.txt": "Rovers coach quits\n\nWestbay Rovers coach Ann Berg has quit, a week after her team lost "
+                           "the cup final. The club said the team had won four games this season.\n"}
+    idx = _index_of(tmp_path_factory, embedder, "final", {"cup.txt": FINAL, **others})
+    a = idx.ask("What was the final score of the regional cup?")
+    assert a.grounded and a.short_answer is not None and a.short_answer.text == "3-2", (a.answer, a.notice)
+    b = idx.ask("Which team won the regional cup?")
+    assert b.short_answer is not None and b.short_answer.text == "Harbour FC", b.answer
+    c = idx.ask("Who accepted the MVP award?")  # a role that starts the sentence is no part of the name
+    assert c.short_answer is not None and c.short_answer.text == "Lena Moss", c.answer
+
+
+@pytest.mark.parametrize("question", [
+    "In what year was the hybrid engine of the Saltmere ferry Northern Gannet installed?",
+    "Which shipyard company was paid for the Northern Gannet's refit?",
+])
+def test_no_sentence_close_to_the_best_holds_the_kind_asked_for_so_it_is_declined(ferry, question):
+    """The article speaks of the engine and the refit, but names no year and no company: the sentences
+    that come closest hold nothing of the kind asked for, and the answer says so rather than quoting them
+    (years and companies elsewhere in the index are about other things)."""
+    a = ferry.ask(question)
+    assert not a.grounded and not a.citations and a.short_answer is None, a.answer
+    assert a.notice.startswith("The closest passages name no"), a.notice
