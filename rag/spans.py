@@ -57,7 +57,8 @@ _CLOCK = re.compile(r"\b\d{1,2}(?::\d{2})+(?:\s?(?:[ap]\.?m\b\.?|GMT|BST|UTC|[EC
 
 _CAP = r"(?:[A-Z][\w’'\-]*[a-z][\w’'\-]*|[A-Z]{2,}|[A-Z]\.)"
 _JOIN = r"(?:\s+(?:of|de|da|del|der|van|von|al|bin|ibn|la|le|du)\s+|\s+|-)"
-_NAME = re.compile(rf"{_CAP}(?:{_JOIN}{_CAP})*")
+_NICK = r"[\"“][A-Z][\w’'\-]*[a-z][\w’'\-]*[\"”]"  # William "Ryan" Owens
+_NAME = re.compile(rf"{_CAP}(?:{_JOIN}{_CAP}|\s+{_NICK}(?=\s+[A-Z]))*")
 # A company's legal form: "ZTE Corp" is the ZTE a question names.
 _LEGAL_FORM = re.compile(r"\b(?:Corporation|Corp|Inc|Incorporated|Ltd|Limited|LLC|PLC|plc|Co|Company|AG|SA|GmbH|NV|SpA)\b\.?")
 _ORG_WORDS = re.compile(
@@ -77,7 +78,8 @@ _TITLE_WORDS = re.compile(r"\b(?:(?:(?:Secretary|Minister|Ministry|Department) o
                           r"Gov\.|Mayor|King|Queen|Prince|Princess|Pope|Judge|Ambassador|Secretary|Commander|Director|"
                           r"Councillor|Councilor|Councilman|Councilwoman|Commissioner|Sheriff|Speaker|Cardinal|Sheikh|"
                           r"Professor|Coach|Detective|Constable|Sergeant|Admiral|Representative|Congressman|"
-                          r"Congresswoman|Sir|Dame|MP|MEP|MSP|CEO|PM|"
+                          r"Congresswoman|Sir|Dame|MP|MEP|MSP|CEO|PM|Petty Officer|Officer|Corporal|Lieutenant|"
+                          r"Major|Captain|Colonel|Brigadier|"
                           r"Chief of Staff|Chief of the General Staff|Chairman|Chairwoman|Chief|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Prof\.?|Lt\.?|Col\.?|Capt\.?|"
                           r"Defense|Defence|Foreign|Interior|Finance|Deputy|Vice|Former|Supreme Leader|Ayatollah)\s+)+")
 _TITLE_ABBREV = re.compile(r"\s*\b(?:Gov|Sen|Rep|Gen|Lt|Col|Capt|Cmdr|Adm|Sgt|Maj|Dr|Mr|Mrs|Ms|Prof|Rev|Supt|Insp|Det)$")
