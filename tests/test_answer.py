@@ -373,6 +373,9 @@ def test_a_quotation_run_on_from_a_flattened_paragraph_is_not_a_sentence_start()
 def test_a_speaker_after_a_quotation_is_a_person_and_a_newspaper_is_not():
     from rag.spans import typed_spans
 
+    n = 'It reported the death of one Navy SEAL, Chief Petty Officer William "Ryan" Owens.'
+    assert [n[a:b] for a, b in typed_spans(n, "person")] == ['William "Ryan" Owens']  # a rank and a nickname
+
     t = '"This is wrong," Cooper told the detective at the time, The Indianapolis Star reported.'
     assert [t[a:b] for a, b in typed_spans(t, "person")] == ["Cooper"]
     assert [t[a:b] for a, b in typed_spans(t, "organisation")] == ["Indianapolis Star"]
