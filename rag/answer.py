@@ -790,13 +790,9 @@ def same_fact(a: str, b: str, cos: float) -> bool:
     >>> same_fact("On Jan. 3 it voted 90 to 34.", "It voted 90 to 34 on Friday.", 0.95)
     True
     """
-    if _figures(a) != _figures(b):
+    if cos < SAME_FACT_SHARED or _figures(a) != _figures(b):
         return False
-    if cos >= SAME_FACT:
-        return True
-    if cos < SAME_FACT_SHARED:
-        return False
-    return bool(_shingles(a) & _shingles(b))
+    return cos >= SAME_FACT or bool(_shingles(a) & _shingles(b))
 
 
 _MONTH = (r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?")

@@ -98,12 +98,15 @@ def _inside_quote(text: str, s0: int, cut: int, limit: int) -> bool:
     mark = _open_quote(text, s0, cut)
     if mark is None:
         return False
-    nxt = re.compile('["]' if mark == '"' else "[“”]").search(text, cut, limit)
+    nxt = (_STRAIGHT if mark == '"' else _CURLY).search(text, cut, limit)
     if nxt is None:
         return False
     if mark == '"':
         return not _opens(text, nxt.start())
     return nxt.group(0) == "”"
+
+
+_STRAIGHT, _CURLY = re.compile('"'), re.compile("[“”]")
 
 
 def _open_quote(text: str, s0: int, cut: int) -> str | None:
