@@ -516,11 +516,17 @@ def _describes(text: str, name: str, passage: str = "") -> bool:
     (True, False)
     >>> _describes("Former US army veteran Juan Jasso was abused.", "Juan Jasso")
     True
+    >>> _describes("It killed Soleimani, head of the Quds Force.", "Soleimani"), _describes("Soleimani, Trump said.", "Soleimani")
+    (True, False)
     """
     forms = [name] + ([name.split()[-1]] if name in passage else [])  # "Cooper, a 49-year-old ..." in a passage on Keith Cooper
     for form in forms:
         for m in re.finditer(rf"\b{re.escape(form)}\b", text):
-            if re.match(_DESCRIBED_AFTER, text[m.end():]):
+            after = text[m.end():]
+            if re.match(_DESCRIBED_AFTER, after):
+                return True
+            role = re.match(r"\s*,\s*([a-z][\w-]*)", after)  # "Soleimani, head of the elite Quds Force"
+            if role and noun_kind(role.group(1)) == "person":
                 return True
             before = re.findall(r"[\w'-]+", text[:m.start()])
             if before and before[-1].islower() and noun_kind(before[-1]) == "person":
