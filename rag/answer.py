@@ -298,7 +298,8 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
                         for s, m in zip(sents, marked)]
             score = score + MARKER_BONUS / 2 * np.array(reported, dtype=np.float32)
     if asked.subject:  # "Who is Betsy DeVos?": a sentence that says what she is answers, naming her in full or not
-        named = np.array([asked.subject.lower() in s.passage.text.lower() for s in sents])
+        naming = _name_pattern(asked.subject)
+        named = np.array([naming.search(s.passage.text) is not None for s in sents])
         if not named.any():  # "Who is Yuan Xin?" over passages on Hu Xin and the yuan
             return Answer(question, NOT_FOUND, "extractive", False,
                           f"The closest passages never name {asked.subject}.", passages=tuple(passages), evidence=evidence)
@@ -507,6 +508,18 @@ def _said_by(text: str, speaker: str) -> bool:
 _DESCRIBED_AFTER = r"\s*(?:,\s*(?:a|an|the|who|whose|now|then|\d)|\s+\((?:\d|[a-z])|\s+(?:is|was|has been|became|remains) (?:a|an|the)\b)"
 
 
+def _name_pattern(name: str) -> re.Pattern[str]:
+    """The words of `name` in a row, with or without its initials, in any case: "Donald J. Trump" is
+    found in "Donald Trump", "Robert F. Kennedy Jr." in "Robert Kennedy Jr." (not "Yuan Xin" in "the yuan,
+    Hu Xin said").
+
+    >>> bool(_name_pattern("Donald J. Trump").search("President Donald Trump said")), bool(_name_pattern("Yuan Xin").search("the yuan; Hu Xin"))
+    (True, False)
+    """
+    words = [w for w in name.split() if not re.fullmatch(r"[A-Z]\.?", w)] or name.split()
+    return re.compile(r"(?i)\b" + r"\s+(?:[A-Z]\.\s+)*".join(re.escape(w.rstrip(".")) for w in words) + r"\b")
+
+
 def _describes(text: str, name: str, passage: str = "") -> bool:
     """Sentence `text` says what the person or thing `name` is: an apposition or "is a" after the name
     (or its last word, when the sentence's `passage` names it in full), or a role noun right before it
@@ -519,7 +532,8 @@ def _describes(text: str, name: str, passage: str = "") -> bool:
     >>> _describes("It killed Soleimani, head of the Quds Force.", "Soleimani"), _describes("Soleimani, Trump said.", "Soleimani")
     (True, False)
     """
-    forms = [name] + ([name.split()[-1]] if name in passage else [])  # "Cooper, a 49-year-old ..." in a passage on Keith Cooper
+    # "Cooper, a 49-year-old ..." in a passage on Keith Cooper
+    forms = [name] + ([name.split()[-1]] if _name_pattern(name).search(passage) else [])
     for form in forms:
         for m in re.finditer(rf"\b{re.escape(form)}\b", text):
             after = text[m.end():]

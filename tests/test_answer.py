@@ -348,6 +348,8 @@ def test_who_is_why_and_what_did_they_say_lead_with_the_sentence_that_answers(ca
 def test_who_is_a_name_no_passage_names_is_declined(captain):
     a = captain.ask("Who is Marta Olsen?")
     assert not a.grounded and a.citations == () and "never" in a.notice, a.answer
+    b = captain.ask("Who is Marta J. Lind?")  # an initial the articles don't write is no other person
+    assert b.grounded and b.citations[0].text.startswith("Lind, a 34-year-old physiotherapist"), b.answer
 
 
 def test_a_count_is_the_number_beside_what_the_question_counts(captain):
