@@ -207,6 +207,16 @@ def test_an_overview_gives_distinct_points_instead_of_refusing(seed_index):
     assert len(set(texts)) == 3 and any("Russia" in t or "Kremlin" in t or "Moscow" in t for t in texts)
 
 
+@pytest.mark.parametrize("question", ["How did Russia react to the US strike?", "How did the Kremlin respond to the killing?"])
+def test_how_did_they_react_is_an_overview_of_what_the_articles_say(seed_index, question):
+    """"react" asks for the overview (the articles say "condemned", "warned"): the seed corpus, about
+    nothing else, answers rather than declining for a word it never writes."""
+    a = seed_index.ask(question)
+    assert a.grounded, a.notice
+    _check_citations(seed_index, a)
+    assert any(w in a.citations[0].text for w in ("Russia", "Kremlin", "Moscow", "Putin")), a.answer
+
+
 def test_cited_sentences_never_start_inside_a_quotation(seed_index):
     for case in QA:
         for c in seed_index.ask(case["question"]).citations:
