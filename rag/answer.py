@@ -289,14 +289,15 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         # "What did X say ...?" by one that quotes them; the rest of the score finds the topic.
         if asked.kind == "reason":
             marked = [_CAUSE.search(s.text) is not None for s in sents]
-        else:  # the speaker's own words: quoted, or standing alone (the speaker was named before them)
-            marked = [(_said_by(s.text, asked.speaker) and _QUOTE.search(s.text) is not None)
-                      or (s.text.lstrip()[:1] in "“\"" and not _ATTRIBUTED.search(s.text)) for s in sents]
-        score = score + MARKER_BONUS * np.array(marked, dtype=np.float32)
-        if asked.kind == "quote":  # ... or reported ("Rouhani said the killing doubled ..."): half as much
-            reported = [not m and _said_by(s.text, asked.speaker) and _ATTRIBUTED.search(s.text) is not None
-                        for s, m in zip(sents, marked)]
+        else:  # the speaker's own words: quoted, or standing alone (the speaker was named before them);
+            # or reported ("Rouhani said the killing doubled ..."): half as much
+            by = [_said_by(s.text, asked.speaker) for s in sents]
+            told = [_ATTRIBUTED.search(s.text) is not None for s in sents]
+            marked = [(b and _QUOTE.search(s.text) is not None) or (s.text.lstrip()[:1] in "“\"" and not t)
+                      for s, b, t in zip(sents, by, told)]
+            reported = [not m and b and t for m, b, t in zip(marked, by, told)]
             score = score + MARKER_BONUS / 2 * np.array(reported, dtype=np.float32)
+        score = score + MARKER_BONUS * np.array(marked, dtype=np.float32)
     if asked.subject:  # "Who is Betsy DeVos?": a sentence that says what she is answers, naming her in full or not
         naming = _name_pattern(asked.subject)
         named = np.array([naming.search(s.passage.text) is not None for s in sents])
@@ -305,7 +306,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
                           f"The closest passages never name {asked.subject}.", passages=tuple(passages), evidence=evidence)
         score = sentence_scores(hits.qvec, qterms, sents, vecs, store, context=frozenset(_name_terms(question)))
         score = np.where(named, score, score - ANSWER_TYPE_PENALTY)  # a passage that never names them is about someone else
-        describes = [_describes(s.text, asked.subject, s.passage.text) for s in sents]
+        describes = [_describes(s.text, asked.subject, bool(n)) for s, n in zip(sents, named)]
         score = score + DESCRIBES_BONUS * np.array(describes, dtype=np.float32)
     score = score + PASSAGE_PRIOR * _passage_prior(sents) + COUNTED_BONUS * counts
     order = [int(i) for i in np.argsort(-score, kind="stable")]
@@ -357,14 +358,15 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         # its names, and no span stands beside what it asks ("What is Betsy DeVos's net worth?" over an
         # article on her confirmation, answered with its vote count).
         share, unsaid = _asked_share(weights, sents[chosen[0][0]].passage.doc_id, store, question, held)
+        news_length = _words(sents[chosen[0][0]].passage.doc_id, store) >= NEAR_MISS_WORDS
         support = 0.0 if short is None else _support(sents[i].text, (short.start - sents[i].start, short.end - sents[i].start),
                                                      asks, side, weights)
-        if share < ASKED_SHARE and support < NEAR_MISS_SUPPORT and _words(sents[chosen[0][0]].passage.doc_id, store) >= NEAR_MISS_WORDS:
+        if share < ASKED_SHARE and support < NEAR_MISS_SUPPORT and news_length:
             said = ", ".join(f"“{w}”" for w in unsaid[:3])
             return Answer(question, NOT_FOUND, "extractive", False,
                           f"The closest article doesn't say: it never mentions {said}.", passages=tuple(passages),
                           evidence=evidence)
-        if not any(typed[g[0]] for g in chosen) and _words(sents[chosen[0][0]].passage.doc_id, store) >= NEAR_MISS_WORDS:
+        if not any(typed[g[0]] for g in chosen) and news_length:
             # No sentence close enough to the best to be quoted holds a span of the kind asked for: in a
             # news article that means the answer's sentence is not there (a few sentences say little).
             return Answer(question, NOT_FOUND, "extractive", False,
@@ -520,10 +522,10 @@ def _name_pattern(name: str) -> re.Pattern[str]:
     return re.compile(r"(?i)\b" + r"\s+(?:[A-Z]\.\s+)*".join(re.escape(w.rstrip(".")) for w in words) + r"\b")
 
 
-def _describes(text: str, name: str, passage: str = "") -> bool:
+def _describes(text: str, name: str, named: bool = False) -> bool:
     """Sentence `text` says what the person or thing `name` is: an apposition or "is a" after the name
-    (or its last word, when the sentence's `passage` names it in full), or a role noun right before it
-    ("US army veteran Juan Jasso").
+    (or its last word, when the sentence's passage is `named` for it in full), or a role noun right before
+    it ("US army veteran Juan Jasso").
 
     >>> _describes("Juan Jasso, a US army veteran, was abused.", "Juan Jasso"), _describes("I pardoned Keith Cooper.", "Keith Cooper")
     (True, False)
@@ -532,8 +534,7 @@ def _describes(text: str, name: str, passage: str = "") -> bool:
     >>> _describes("It killed Soleimani, head of the Quds Force.", "Soleimani"), _describes("Soleimani, Trump said.", "Soleimani")
     (True, False)
     """
-    # "Cooper, a 49-year-old ..." in a passage on Keith Cooper
-    forms = [name] + ([name.split()[-1]] if _name_pattern(name).search(passage) else [])
+    forms = [name] + ([name.split()[-1]] if named else [])  # "Cooper, a 49-year-old ..." in a passage on Keith Cooper
     for form in forms:
         for m in re.finditer(rf"\b{re.escape(form)}\b", text):
             after = text[m.end():]

@@ -106,7 +106,7 @@ def _inside_quote(text: str, s0: int, cut: int, limit: int) -> bool:
     return nxt.group(0) == "”"
 
 
-_STRAIGHT, _CURLY = re.compile('"'), re.compile("[“”]")
+_STRAIGHT, _CURLY, _MARKS = re.compile('"'), re.compile("[“”]"), re.compile('["“”]')
 
 
 def _open_quote(text: str, s0: int, cut: int) -> str | None:
@@ -114,8 +114,8 @@ def _open_quote(text: str, s0: int, cut: int) -> str | None:
     A straight quote opens after a space or bracket and before a word, and closes otherwise; a new
     opening quote replaces one still open (the quotation it ends ran to its paragraph's end)."""
     open_: str | None = None
-    for m in re.finditer('["“”]', text[s0:cut]):
-        ch, i = m.group(0), s0 + m.start()
+    for m in _MARKS.finditer(text, s0, cut):
+        ch, i = m.group(0), m.start()
         if ch == "“":
             open_ = "“"
         elif ch == "”":

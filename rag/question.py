@@ -335,7 +335,8 @@ class Analysis:
 # "Who is/was <a name>?", "What is the <name>?": a question about the person or thing named, answered
 # by what the articles say of them.
 _WHO_IS_NAME = re.compile(r"^\s*(?:(?i:who)\s+(?i:is|was|are|were)|(?i:what)\s+(?i:is|was|are|were)(?:\s+the)?)\s+"
-                          r"(?:(?:[A-Z][\w.’'-]*|of|de|da|del|van|von|al|bin|ibn|la|le|du)(?:\s+|(?=[?.!]|$)))+[?.!]*\s*$")
+                          r"(?P<name>(?:(?:[A-Z][\w.’'-]*|of|de|da|del|van|von|al|bin|ibn|la|le|du)(?:\s+|(?=[?.!]|$)))+)"
+                          r"[?.!]*\s*$")
 
 
 def analyse(question: str, *, choice: bool = True) -> Analysis:
@@ -360,9 +361,9 @@ def analyse(question: str, *, choice: bool = True) -> Analysis:
     >>> a.kind, a.points, a.focus
     ('overview', 3, "Russia's")
     """
-    if _WHO_IS_NAME.match(question):  # "Who is Betsy DeVos?" asks what she is, not for another name
-        name = re.sub(r"(?i)^\s*(?:who|what)\s+\w+\s+(?:the\s+)?", "", question).strip(" ?.!")
-        return Analysis("other", question, subject=name)
+    who = _WHO_IS_NAME.match(question)
+    if who:  # "Who is Betsy DeVos?" asks what she is, not for another name
+        return Analysis("other", question, subject=who.group("name").strip(" ?.!"))
     first: Kind = next((k for k, rule in _RULES if rule.search(question)), "other")
     # After the kinds a phrase decides (summaries, why, how much, when), "which X" asks for an X
     head, phrase = _wh_head_kind(question)
