@@ -94,6 +94,21 @@ def update_index(
     return report
 
 
+def upgrade_index(settings: Settings, embedder: Embedder, *,
+                  on_skip: Callable[[Skipped], None] | None = None) -> IndexReport:
+    """Bring an index an older version wrote up to this one, embedding nothing. An older format is
+    upgraded by an update that reads the indexed paths again (`update_index`); an index only its
+    lexical terms date has its lexical file rebuilt from the stored chunk texts, reading no article,
+    so it upgrades even when the folders it was built from have moved."""
+    with open_writer(settings, manifest(settings, embedder)) as w:
+        if not w.reads_articles:
+            report = IndexReport(unchanged=w.count_documents(), chunks_total=w.count_chunks(),
+                                 documents_total=w.count_documents())
+            w.commit()
+            return report
+    return update_index((), settings, embedder, on_skip=on_skip)
+
+
 @dataclass(frozen=True)
 class Changed:
     """An added or changed article, as read and cleaned, with what the index holds of it: the work

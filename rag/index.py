@@ -21,7 +21,7 @@ from .evidence import SentenceCache
 from .embed import Embedder, resolve_device
 from .errors import IndexNotFoundError, IndexOutdatedError, LLMError
 from .followup import standalone_question
-from .build import update_index
+from .build import update_index, upgrade_index
 from .llm import fallback_answer, llm_answer
 from .rerank import CrossEncoderReranker, Reranker
 from .question import clean_query, named_outlets
@@ -79,7 +79,9 @@ class Index:
             say(f"indexed {report.documents_total} documents ({report.chunks_total} chunks)")
         except IndexOutdatedError:
             say(f"upgrading the index in {settings.index_dir} to this version (nothing is embedded again) ...")
-            idx.update(on_skip=on_skip)
+            with idx._write_lock:
+                upgrade_index(settings, idx.embedder, on_skip=on_skip)
+                idx.refresh()
         if warm:
             threading.Thread(target=idx.embedder.prepare_queries, daemon=True, name="rag-warm").start()
         return idx

@@ -23,6 +23,7 @@ from .layout import connect, faiss_path, id_list, lex_path, live_db
 from .lexical import Lexicon
 from .manifest import FORMAT_VERSION, check_model
 from .migrations import refuse_format
+from .terms import TERMS_VERSION
 from .types import Article, ChunkRow, DateRange, Removal
 
 
@@ -50,9 +51,9 @@ class Store:
                 meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
                 generation = int(meta["generation"])
                 manifest = json.loads(meta["manifest"])
-                if manifest.get("format_version") != FORMAT_VERSION:
+                if manifest.get("format_version") != FORMAT_VERSION or manifest.get("terms_version") != TERMS_VERSION:
                     conn.close()
-                    refuse_format(self.root, manifest.get("format_version"))
+                    refuse_format(self.root, manifest)
                 index = faiss.read_index(str(faiss_path(db, generation)))
                 lexicon = Lexicon.load(lex_path(db, generation))
             except (FileNotFoundError, RuntimeError, KeyError, ValueError, sqlite3.DatabaseError):

@@ -29,7 +29,7 @@ from .layout import (CURRENT, LOCK, MANIFEST, SCHEMA, connect, faiss_path, fsync
                      like_escape, live_db, write_text_atomic)
 from .lexical import Lexicon, Update, build
 from .manifest import Manifest, check_same
-from .migrations import add_columns, drop_old_tables, rebuilds_lexicon, upgradable
+from .migrations import add_columns, drop_old_tables, reads_articles, rebuilds_lexicon, upgradable
 from .store import Lookup
 from .terms import terms
 from .types import Article, Chunk
@@ -56,6 +56,8 @@ class Writer:
         # None once the update is over (committed or aborted)
         self.conn: sqlite3.Connection | None
         self.dense: faiss.Index
+        # True when this update upgrades an index of an older format, which needs every article read again
+        self.reads_articles = False
         if rebuild or old_db is None:  # self.rebuild, spelled out: old_db is a Path below
             self.db = root / f"store-{secrets.token_hex(4)}.sqlite"
             self.conn = connect(self.db, readonly=False)
@@ -69,6 +71,7 @@ class Writer:
             meta = dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
             built = json.loads(meta["manifest"])
             upgrade = upgradable(built, manifest)
+            self.reads_articles = upgrade and reads_articles(built)
             if not upgrade:
                 try:
                     check_same(built, manifest, root)

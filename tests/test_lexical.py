@@ -167,3 +167,65 @@ def test_a_lost_lexical_file_is_reported_and_rebuilt_by_the_next_update(seed_ind
     assert idx.update().chunks_embedded == 0
     question = QUESTIONS[0]
     assert [p.chunk_id for p in idx.search(question)] == [p.chunk_id for p in seed_index.search(question)]
+
+
+def test_dotted_abbreviations_meet_their_undotted_form():
+    """News writes "U.S.", readers type "US": both are one term, or BM25 never matches the two."""
+    assert terms("The U.S. strike") == terms("the US strike") == ["us", "strike"]
+    assert terms("U.K.-based, in the U.N") == ["uk", "base", "un"]
+    assert terms("Donald J. Trump at 5 p.m.") == ["donald", "trump", "5", "pm"]  # an initial is still dropped
+
+
+def test_british_and_american_spellings_are_one_term():
+    for british, american in [("organised", "organized"), ("organisation", "organization"), ("defence", "defense"),
+                              ("criticise", "criticize"), ("colours", "colors"), ("centre", "center"),
+                              ("analysed", "analyzed"), ("programme", "program"), ("judgement", "judgment")]:
+        assert terms(british) == terms(american), british
+    assert terms("four hours") != terms("for hors") and terms("rise") == ["rise"]  # only listed "-our" words fold
+
+
+def _with_old_terms(index_dir):
+    """Turn an index into one whose lexical file terms_version 1 wrote (its terms match none of today's)."""
+    store = Store(index_dir)
+    db, gen = store.db, store.generation
+    store.close()
+    Lexicon.empty().save(lex_path(db, gen))
+    conn = sqlite3.connect(db)
+    manifest = json.loads(conn.execute("SELECT value FROM meta WHERE key='manifest'").fetchone()[0])
+    conn.execute("UPDATE meta SET value=? WHERE key='manifest'", [json.dumps({**manifest, "terms_version": 1})])
+    conn.commit()
+    conn.close()
+    return db
+
+
+def test_an_index_cut_by_older_terms_has_its_lexicon_rebuilt_without_embedding(seed_index, tmp_path, embedder):
+    """An index whose terms an older `terms` cut (terms_version 1 made "U.S." the term "u") is refused
+    for reading with the one command that upgrades it; that update builds the lexical file again from
+    the chunk texts and embeds nothing."""
+    idx = index_copy(seed_index, tmp_path / "index", embedder)
+    _with_old_terms(idx.settings.index_dir)
+    with pytest.raises(IndexOutdatedError, match="run `rag index --index-dir .*` once to upgrade it"):
+        idx.search("Quds Force")
+    report = idx.update()
+    assert report.chunks_embedded == 0 and report.unchanged == seed_index.store.count_documents()
+    assert idx.store.manifest["terms_version"] == seed_index.store.manifest["terms_version"] > 1
+    assert idx.store.doc_freqs(["us"])["us"] == seed_index.store.doc_freqs(["us"])["us"] > 0
+    question = "Why did the US kill Soleimani?"
+    assert [p.chunk_id for p in idx.search(question)] == [p.chunk_id for p in seed_index.search(question)]
+
+
+def test_index_open_rebuilds_older_terms_without_the_articles_it_was_built_from(seed_index, tmp_path, embedder):
+    """The folders an index was built from may have moved since: the terms upgrade reads no article."""
+    idx = index_copy(seed_index, tmp_path / "index", embedder)
+    db = _with_old_terms(idx.settings.index_dir)
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE roots SET path=?", [str(tmp_path / "moved-away")])
+    conn.commit()
+    conn.close()
+    said: list[str] = []
+    opened = Index.open(idx.settings, embedder=embedder, log=said.append)
+    assert said and "upgrading the index" in said[0]
+    assert opened.stats().chunks == seed_index.store.count_chunks()
+    question = "Why did the US kill Soleimani?"
+    assert [p.chunk_id for p in opened.search(question)] == [p.chunk_id for p in seed_index.search(question)]
+    assert opened.ask(question).answer == seed_index.ask(question).answer
