@@ -33,7 +33,8 @@ from typing import Literal
 import numpy as np
 
 from .embed import Embedder
-from .evidence import SentenceCache, cite, idf_weights, sentence_scores, sentence_vectors, sentences_of, unseen_share
+from .evidence import (SentenceCache, cite, idf_weights, seen_chance, sentence_scores, sentence_vectors, sentences_of,
+                       unseen_share)
 from .ner import parse
 from .question import analyse, choice_order, noun_kind
 from .settings import Settings
@@ -52,7 +53,7 @@ CLOSE_TO_BEST = 0.9  # a further sentence joins the answer when it scores this c
 # (measured on HotpotQA entity questions: any unknown name -> 18.3% over-abstention, half -> 11.7%, with
 # abstention on unanswerable news questions 96.3% -> 95.7% and the seed set's unanswerable unchanged).
 MISSING_SHARE = 0.5
-UNSEEN_PENALTY = 0.3  # evidence lost when every word of the question is unknown to the index
+UNSEEN_PENALTY = 0.3  # evidence lost when every word of the question is unknown to an index of many chunks
 TYPE_PENALTY = 0.1  # evidence lost by a sentence with no number (date) when the question asks for one
 # Score lost by a sentence that holds nothing of the kind a factoid question asks for (rag/spans.py):
 # more than the usual lead of a sentence restating the question's subject over the one that answers.
@@ -146,6 +147,67 @@ OVERVIEW_DISTINCT = 0.8  # cosine under which a sentence is a new point rather t
 _ASKS_NUMBER = re.compile(r"\bhow (many|much|large|big|old|long|far|high)\b|\bwhat (number|percentage|share|amount)\b", re.I)
 _ASKS_YEAR = re.compile(r"\b(?:what|which) year\b|\byear (?:did|was|were|is|will)\b", re.I)
 _HAS_YEAR = re.compile(r"\b(?:1[0-9]|20)\d\d(?:s\b)?|\b\d0s\b")
+# What "how long" measures: a time, or a length ("How long is the bridge?": "17 kilometers").
+_LONG_UNIT = re.compile(r"[\s-]*(?:(?:and a half|full|more|long|straight)\s+)?(?:seconds?|minutes?|hours?|days?|"
+                        r"weeks?|months?|years?|decades?|centuries|century|(?:kilo|centi|milli)?met(?:er|re)s?|km|miles?|"
+                        r"feet|foot|ft|yards?|inches)\b", re.I)
+_YEARS_OLD = re.compile(r"[\s-]*(?:years?[\s-]old|year-old)\b", re.I)  # "21-year-old", "68 years old"
+_AGED = re.compile(r"\b(?:aged?|age of)\s*$", re.I)  # "aged 62", "at the age of 62"
+
+
+def _with_unit(text: str, span: tuple[int, int], unit: str) -> tuple[int, int] | None:
+    """The span of a number that measures `unit`, widened to its unit ("two days", "four-year"), or
+    None: a length or duration is followed by its unit; an age is a whole number said as one ("21-year-old",
+    "aged 62", or set off by commas after a name: "Li Xianyu, 68, ...")."""
+    a, b = span
+    if unit == "length":
+        m = _LONG_UNIT.match(text, b)
+        return (a, m.end()) if m else None
+    number = text[a:b]
+    if not number.isdigit() or not 0 < int(number) < 125:
+        return None
+    aside = text[max(0, a - 2):a] == ", " and text[b:b + 1] == ","
+    return span if aside or _AGED.search(text, 0, a) or _YEARS_OLD.match(text, b) else None
+
+
+# "Who is/was the <role> ...?" asks for the one its role describes; other verbs name someone else by theirs.
+_COPULAR = re.compile(r"(?i)^\s*(?:who|what|which(?:\s+[\w-]+){1,3})\s+(?:is|was|are|were)\b")
+_APPOSED_ROLE = re.compile(r"\s*,\s*(?:(?:a|an|the|its|his|her|their)\s+)?([a-z][\w-]*)((?:\s+[\w'’-]+){0,6})")
+_TITLE_BEFORE = re.compile(r"((?:[\w'’.-]+\s+){1,12})$")
+
+
+def _verb(question: str, asks_for: str) -> str:
+    """The word after the question's wh-word (and the kind it asks for): its verb ("heads" in "Who heads
+    the committee?", "official which"), or "" when none follows."""
+    m = re.match(rf"(?i)\s*(?:who|whom|what|which)\s+(?:{re.escape(asks_for)}\s+)?([\w'’-]+)", question)
+    return m.group(1) if m else ""
+
+
+def _named_by(text: str, span: tuple[int, int], own: set[str]) -> bool:
+    """The name `text[span]` is in apposition to a role that the question's own terms (not its verb)
+    name, with at least one more of them ("Qasem Soleimani, commander of the Quds Force", "Quds Force
+    commander Qasem Soleimani" for "... the strike on the Quds Force commander"): it is someone the
+    question names by that description. "Who heads the committee?" asks for the "head of the committee"."""
+    a, b = span
+    after = _APPOSED_ROLE.match(text, b)
+    if after and noun_kind(after.group(1)) == "person" and set(terms(after.group(1))) <= own \
+            and len(own & set(terms(after.group(0)))) >= 2:
+        return True
+    before = _TITLE_BEFORE.search(text, max(0, a - 100), a)
+    if before:
+        # the title right before the name: capitalised words, role nouns and what joins them ("Chief of
+        # Russia's General Staff"), with the span's own words before its name's two ("Staff Valery Gerasimov")
+        run: list[str] = []
+        for word in reversed(before.group(1).split() + text[a:b].split()[:-2]):
+            if not (word[:1].isupper() or noun_kind(word.lower()) == "person" or word in ("of", "the", "for")):
+                break
+            run.append(word)
+        roles = [w for w in run if noun_kind(w.lower()) == "person"]
+        if any(set(terms(w)) <= own for w in roles) and len(own & set(terms(" ".join(run)))) >= 2:
+            return True
+    return False
+
+
 _ASKS_SCORE = re.compile(r"(?i)\b(?:score|scoreline|final result|vote tally|margin)\b")
 _PAIR = re.compile(r"\d+-\d+")
 _ASKS_DATE = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time)\b", re.I)
@@ -175,7 +237,31 @@ def missing_names(question: str, store: Store) -> tuple[list[str], float]:
         return [], 0.0
     df = store.doc_freqs(wanted)
     unseen = [t for t in wanted if df.get(t, 0) == 0]
+    if unseen:  # "Iraqi" is mentioned where the articles write "Iraq", "Iran" where they write "Iranian"
+        forms = {t: [f for w in _forms(wanted[t]) for f in terms(w) if f != t] for t in unseen}
+        seen = store.doc_freqs({f for fs in forms.values() for f in fs})
+        unseen = [t for t in unseen if not any(seen.get(f, 0) for f in forms[t])]
     return list(dict.fromkeys(wanted[t] for t in unseen)), len(unseen) / len(wanted)
+
+
+# A people's adjective, and what its place's name ends in once the adjective's ending is taken off:
+# Iraqi/Iraq, Somali/Somalia, Iranian/Iran, Syrian/Syria, Russian/Russia, Japanese/Japan, Chinese/China,
+# Turkish/Turkey, British/Britain.
+_DEMONYMS = {"i": ("", "a"), "ian": ("",), "an": ("a",), "ese": ("", "a"), "ish": ("ey", "ain")}
+
+
+def _forms(name: str) -> list[str]:
+    """The place a people's adjective names, as news may write it instead ("Iraq" for "Iraqi",
+    "Russia" for "Russian"); none for other words.
+
+    >>> _forms("Iraqi"), _forms("Korean"), _forms("Glenn")
+    (['iraq', 'iraqa'], ['korea'], [])
+    """
+    word = name.lower()
+    if not word.isalpha():
+        return []
+    return [word[:-len(adj)] + end for adj, ends in _DEMONYMS.items()
+            if word.endswith(adj) and len(word) - len(adj) >= 3 for end in ends]
 
 
 def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedder, settings: Settings,
@@ -203,7 +289,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
     # The evidence (whether the articles hold an answer at all) is judged as before the answer type
     # was known, so abstention stays calibrated; the type only decides which sentence answers.
     evidence = float((base - TYPE_PENALTY * _type_mismatch(question, [s.text for s in sents])).max()) \
-        - UNSEEN_PENALTY * unseen_share(qterms, store)
+        - UNSEEN_PENALTY * seen_chance(store) * unseen_share(qterms, store)
     if evidence < settings.ground_threshold:
         return Answer(question, NOT_FOUND, "extractive", False,
                       "The closest passages don't answer this question closely enough.", passages=tuple(passages),
@@ -231,6 +317,14 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         typed = [[sp for sp in spans if _beside(s.text, sp, asked.measure)] for s, spans in zip(sents, typed)]
     if asked.kind == "number" and _ASKS_SCORE.search(question):  # "What was the score?": "34-28", not "a 25-point deficit"
         typed = [[sp for sp in spans if _PAIR.fullmatch(s.text[sp[0]:sp[1]])] or spans for s, spans in zip(sents, typed)]
+    if asked.unit:  # "How long did the call last?": "45 minutes", not "two presidents"; "How old": "68", not "thousands"
+        typed = [[w for w in (_with_unit(s.text, sp, asked.unit) for sp in spans) if w is not None]
+                 for s, spans in zip(sents, typed)]
+    if asked.kind in ("person", "organisation") and not _COPULAR.match(question):
+        # "Who gave the order for the strike on the Quds Force commander?": "Qasem Soleimani, commander of
+        # the Quds Force" is the one the question names by his role, not the one it asks for
+        own = set(terms(question)) - set(terms(asked.asks_for)) - set(terms(_verb(question, asked.asks_for))) - _TYPE_NOUNS
+        typed = [[sp for sp in spans if not _named_by(s.text, sp, own)] for s, spans in zip(sents, typed)]
     counts = np.zeros(len(sents), dtype=np.float32)
     if asked.counted:  # "how many Tests": a count beside "Tests" is preferred, not required ("440 troops")
         for i, (s, spans) in enumerate(zip(sents, typed)):

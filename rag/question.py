@@ -324,6 +324,7 @@ class Analysis:
     options: tuple[str, ...] = ()  # for a choice: the two named things it asks to choose between
     measure: str = ""  # the figure a number must be of: "profit" in "What operating profit did X report?"
     counted: str = ""  # what a count counts: "Tests" in "In how many Tests did Cook lead England?"
+    unit: str = ""  # what a number measures when the question says: "age" (how old), "length" (how long: time or length)
     subject: str = ""  # the name "Who is Betsy DeVos?" asks about: the answer says what they are
     speaker: str = ""  # whose words "What did Dmitry Peskov say ...?" asks for: "Peskov"
 
@@ -387,7 +388,8 @@ def analyse(question: str, *, choice: bool = True) -> Analysis:
     return Analysis(kind, focus, max(0, min(points, 8)), phrase if head and kind == head else "",
                     speaker=speaker(question) if kind == "quote" else "",
                     measure=measured(question) if kind in ("number", "amount") else "",
-                    counted=counted(question) if kind == "number" else "")
+                    counted=counted(question) if kind == "number" else "",
+                    unit=unit(question) if kind == "number" else "")
 
 
 # A company's profit is not its sales: a figure that "what" asks for by one of these names must stand
@@ -434,6 +436,20 @@ def counted(question: str) -> str:
             break
         noun = w
     return noun
+
+
+_UNITS = (("age", re.compile(r"(?i)\bhow old\b|\b(?:what|which) age\b|\bat what age\b")),
+          ("length", re.compile(r"(?i)\bhow long\b(?!\s+ago\b)|\bfor how many (?:seconds|minutes|hours|days|weeks|"
+                                  r"months|years|decades)\b")))
+
+
+def unit(question: str) -> str:
+    """What a number question measures, when it says: "age", or "length" (of time or of a thing); "" otherwise.
+
+    >>> unit("How old was the general?"), unit("How long did the call last?"), unit("How many died?")
+    ('age', 'length', '')
+    """
+    return next((name for name, rule in _UNITS if rule.search(question)), "")
 
 
 def measured(question: str) -> str:

@@ -105,6 +105,13 @@ def test_a_possessive_or_title_form_of_a_name_is_not_an_unknown_name(orchestra):
     assert a.grounded and "Portmoor" in a.citations[0].text and "never mention" not in a.notice
 
 
+def test_a_peoples_adjective_names_its_place(seed_index):
+    """The articles write "Iraq's parliament", the reader "Iraqi lawmakers": Iraq is mentioned."""
+    a = seed_index.ask("What did Iraqi lawmakers decide about American forces in the country?")
+    assert "never mention" not in a.notice, a.notice
+    assert a.grounded and "expel US troops" in a.citations[0].text, a.answer
+
+
 FERRY = """Island ferry returns after winter refit
 
 The Saltmere ferry Northern Gannet returned to service on Monday after a three-month refit at the Dunmore yard, the island council said. The vessel, which carries up to 240 passengers and 36 cars, now runs on a hybrid engine that the council expects to cut its fuel use by a fifth. Councillor Maren Holt, who chairs the transport committee, said the crossing to the mainland would take 50 minutes, ten fewer than before. The refit was paid for by the council and a regional development fund. Islanders had relied on a smaller chartered boat since November, and several businesses said the reduced capacity had hurt trade during the winter months. The council said a second vessel would be considered next year, once passenger numbers for the summer season are known. Timetables for the spring will be published on the council's website next week.
@@ -139,6 +146,36 @@ def test_a_near_miss_is_declined_saying_what_the_article_never_mentions(ferry, q
 def test_the_same_article_still_answers_what_it_says(ferry, question, short):
     a = ferry.ask(question)
     assert a.grounded and a.short_answer is not None and a.short_answer.text == short, (a.answer, a.notice)
+
+
+@pytest.mark.parametrize("question,short", [
+    ("How long does the crossing to the mainland take on the Northern Gannet?", "50 minutes"),
+    ("How long did the Northern Gannet's refit last?", "three-month"),
+])
+def test_how_long_is_answered_with_its_unit(ferry, question, short):
+    """"How long" asks for a time or a length: the number with its unit ("50 minutes"), never the first
+    number the sentence holds ("240 passengers")."""
+    a = ferry.ask(question)
+    assert a.grounded and a.short_answer is not None and a.short_answer.text == short, (a.answer, a.notice)
+
+
+@pytest.mark.parametrize("question", ["How old is Councillor Maren Holt?",
+                                      "How long did the Putin-Macron phone call last?"])
+def test_a_number_of_another_measure_is_no_answer(ferry, question):
+    """The articles give no age and no length of the call: "240 passengers", "two presidents" answer
+    neither, so the question is declined."""
+    a = ferry.ask(question)
+    assert not a.grounded and a.short_answer is None, a.answer
+    assert "name no number" in a.notice, a.notice
+
+
+def test_who_did_it_to_the_one_the_question_names_by_role(seed_index):
+    """"Qasem Soleimani, commander of the Quds Force" is whom "the Quds Force commander" names: the one
+    who gave the order is the answer ("on personal orders from US President Donald Trump")."""
+    a = seed_index.ask("Who gave the order for the strike on the Quds Force commander?")
+    assert a.grounded and a.short_answer is not None and a.short_answer.text == "Donald Trump", a.answer
+    b = seed_index.ask("Who heads the Foreign Affairs Committee in Russia's upper chamber?")  # the role asked
+    assert b.short_answer is not None and b.short_answer.text == "Konstantin Kosachev", b.answer
 
 
 def test_no_short_answer_when_the_question_is_not_a_factoid(orchestra):
