@@ -61,11 +61,15 @@ _NAME_OF = re.compile(r"\b(?:what|which) (?:is|was|were|are) the names? of (?:th
                       r"((?:[\w'-]+ ?){1,5})", re.I)
 _RULES: list[tuple[Kind, re.Pattern[str]]] = [
     ("overview", re.compile(r"^\s*(summari[sz]e|give (me )?(an? )?(overview|summary|rundown)|overview of|describe|"
-                            r"outline|what (are|were) the (main|key) (points|developments|facts)|"
+                            r"outline|recap|brief me|what (are|were) the (main|key) (points|developments|facts)|"
+                            r"(give|tell) me the (main|key) (points|facts|takeaways)|what do we know about|"
+                            r"what (is|was) the (gist|upshot) of|"
                             r"what happened|tell me about)\b|\bin (two|three|four|five|\d) (points|bullets?)\b|"
                             r"\b(reaction|response|reactions|responses) (to|of)\b|\bhow did .{1,60}\b(respond|react)|"
                             r"\bwhat (was|were|is|are) .{1,60}\b(reaction|response|position|stance)\b", re.I)),
-    ("reason", re.compile(r"^\s*(why\b|for what reason|what (caused|led to|prompted|triggered|drove)|how come)", re.I)),
+    ("reason", re.compile(r"^\s*(why\b|for what reason|what (caused|led to|prompted|triggered|drove)|how come|"
+                          r"what (was|were|is|are) the (reasons?|motives?|justifications?|causes?) (for|behind|of)\b|"
+                          r"what (reasons?|justifications?|motives?|explanations?) (did|do|does|was|were|has|have|had)\b)", re.I)),
     ("amount", re.compile(r"\bhow much\b|\bwhat (percentage|percent|share|proportion|rate|price|cost|amount|sum|fine|"
                           r"budget|salary|value)\b|\bhow (expensive|costly)\b", re.I)),
     ("number", re.compile(r"\bhow (many|old|long|far|high|tall|large|big|deep|wide|fast)\b|\bwhat (number|age)\b|"
@@ -86,8 +90,9 @@ _RULES: list[tuple[Kind, re.Pattern[str]]] = [
 # Words that ask for an answer rather than name what it is about: left out when matching passages.
 INSTRUCTION_WORDS = re.compile(
     r"\b(summari[sz]e|summary|overview|rundown|describe|outline|briefly|points?|bullets?|main|key|"
-    r"give|me|tell|please|explain|in (two|three|four|five|\d))\b", re.I)
+    r"give|me|tell|please|explain|recap|brief|facts|takeaways|gist|what do we know about|in (two|three|four|five|\d))\b", re.I)
 _COUNT = {"two": 2, "three": 3, "four": 4, "five": 5}
+_REASON_WORDS = re.compile(r"\b(?:reasons?|motives?|justifications?|explanations?|causes?)\b", re.I)  # "What reasons ...": asks
 _REACTION = re.compile(r"\b(?:react(?:ed|s|ions?)?|respond(?:ed|s)?|responses?)\b", re.I)
 
 
@@ -358,6 +363,8 @@ def analyse(question: str, *, choice: bool = True) -> Analysis:
     ('Pablo Trapero', 'Aleksander Ford')
     >>> analyse("Who is Betsy DeVos?").kind, analyse("Who is the new shadow business secretary?").kind
     ('other', 'person')
+    >>> analyse("Give me the main points of the call.").kind, analyse("What justification did Pompeo give?").focus
+    ('overview', 'What did Pompeo give?')
     >>> a = analyse("Summarize Russia's reaction in three points.")
     >>> a.kind, a.points, a.focus
     ('overview', 3, "Russia's")
@@ -381,6 +388,9 @@ def analyse(question: str, *, choice: bool = True) -> Analysis:
     if pair is not None:
         return Analysis("choice", question, 0, "", pair)
     focus = question
+    if kind == "reason" and not re.match(r"(?i)\s*why\b", question):
+        # "What justification did Pompeo give?" asks for a reason: articles say "because", not "justification"
+        focus = " ".join(_REASON_WORDS.sub(" ", question).split()) or question
     if kind == "overview":
         # "How did Russia react to ...?": "react" asks for the overview, as "summarize" does; the articles
         # say "condemned", "warned", and a small corpus may never write "react"
