@@ -378,6 +378,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
                           for sp in spans)
             score[i] += ANSWER_SUPPORT * support - UNSUPPORTED_SPAN * (1 - support)
     marked: list[bool] = []
+    reported: list[bool] = []
     if asked.kind in ("reason", "quote"):
         # "Why ...?" is answered by a sentence that gives a cause ("resigned after ...", "because ..."),
         # "What did X say ...?" by one that quotes them; the rest of the score finds the topic.
@@ -428,6 +429,12 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             if link is not None:
                 chosen.append([link])
 
+    if asked.kind == "quote" and asked.speaker and chosen and not any(marked[g[0]] or reported[g[0]] for g in chosen) \
+            and not re.search(rf"(?i)\bthe\s+(?:[\w'’-]+\s+){{0,2}}{re.escape(asked.speaker)}\b", question):
+        # "What did Lavrov tell Pompeo?" over sentences that quote Pompeo: none gives Lavrov's words. (What
+        # "the Kremlin" or "the ministry" said, news gives as "the statement said ...": not declined.)
+        return Answer(question, NOT_FOUND, "extractive", False,
+                      f"The closest passages quote nothing {asked.speaker} said.", passages=tuple(passages), evidence=evidence)
     citations: list[Citation] = []
     parts = []
     numbers = []  # the citation number of each group's first sentence

@@ -105,6 +105,15 @@ def test_a_possessive_or_title_form_of_a_name_is_not_an_unknown_name(orchestra):
     assert a.grounded and "Portmoor" in a.citations[0].text and "never mention" not in a.notice
 
 
+def test_what_a_person_said_is_declined_when_no_passage_gives_their_words(seed_index):
+    """The articles report Pompeo's side of his call with Lavrov, never Lavrov's words: quoting Pompeo
+    would answer another question. What "the Kremlin" said comes as "the statement said": answered."""
+    a = seed_index.ask("What did Lavrov tell Pompeo during their phone call?")
+    assert not a.grounded and a.notice == "The closest passages quote nothing Lavrov said.", a.answer
+    b = seed_index.ask("What did the Kremlin say the US actions could do to the situation in the region?")
+    assert b.grounded and "aggravate" in b.citations[0].text, b.answer
+
+
 def test_a_peoples_adjective_names_its_place(seed_index):
     """The articles write "Iraq's parliament", the reader "Iraqi lawmakers": Iraq is mentioned."""
     a = seed_index.ask("What did Iraqi lawmakers decide about American forces in the country?")
