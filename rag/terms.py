@@ -31,7 +31,8 @@ STOPWORDS = frozenset(
 )
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
-_DOTTED = re.compile(r"\b[^\W\d_](?:\.[^\W\d_])+\b\.?")  # "u.s.", "u.k", "e.g."
+# "u.s.", "u.k", "e.g.", and initials however spaced: "j.k." and "j. k." are both "jk" (one letter alone is dropped)
+_DOTTED = re.compile(r"\b[^\W\d_](?:\.[^\W\d_])+\b\.?|\b[^\W\d_]\.(?:\s[^\W\d_]\.)+")
 _stemmer = Stemmer.Stemmer("english")
 # British spellings and their American forms, on whole lower-case words. "-ise" needs three letters
 # before it, so "rise", "raise", "wise" stay; a word with no "-ize" form ("promise") folds to nothing
@@ -73,7 +74,7 @@ def terms(text: str) -> list[str]:
     out = []
     text = text.lower()
     if "." in text:
-        text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)
+        text = _DOTTED.sub(lambda m: m.group(0).replace(".", "").replace(" ", ""), text)
     for m in _TOKEN.finditer(text):
         w = m.group(0)
         if w[0].isdigit():

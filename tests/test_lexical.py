@@ -174,6 +174,7 @@ def test_dotted_abbreviations_meet_their_undotted_form():
     assert terms("The U.S. strike") == terms("the US strike") == ["us", "strike"]
     assert terms("U.K.-based, in the U.N") == ["uk", "base", "un"]
     assert terms("Donald J. Trump at 5 p.m.") == ["donald", "trump", "5", "pm"]  # an initial is still dropped
+    assert terms("J.K. Rowling") == terms("J. K. Rowling") == terms("JK Rowling") == ["jk", "rowl"]
 
 
 def test_british_and_american_spellings_are_one_term():
