@@ -113,6 +113,27 @@ def index_copy(seed: Index, dst: Path, embedder) -> Index:
     return Index(Settings.load(index_dir=dst), embedder=embedder)
 
 
+def as_older_index(index_dir: Path, sql: str = "", **manifest_changes) -> Path:
+    """Make the index in `index_dir` look as an older version wrote it: run `sql` on its database and
+    change its manifest's fields (format_version, terms_version). Returns the database's path."""
+    import json
+    import sqlite3
+
+    from rag.store import Store
+
+    store = Store(index_dir)
+    db = store.db
+    store.close()
+    conn = sqlite3.connect(db)
+    if sql:
+        conn.execute(sql)
+    manifest = json.loads(conn.execute("SELECT value FROM meta WHERE key='manifest'").fetchone()[0])
+    conn.execute("UPDATE meta SET value=? WHERE key='manifest'", [json.dumps({**manifest, **manifest_changes})])
+    conn.commit()
+    conn.close()
+    return db
+
+
 class GradioEvents:
     """The page's own event API, called as any client can: `/config`, `/gradio_api/queue/join`, then the
     event's messages from `/gradio_api/queue/data`."""

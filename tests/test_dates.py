@@ -14,10 +14,9 @@ from datetime import date
 import httpx
 import pytest
 
-from conftest import DATA, LiveServer
+from conftest import DATA, LiveServer, as_older_index
 from rag import Index, InputError, Settings
 from rag.manifest import FORMAT_VERSION
-from rag.store import Store
 from test_cli import rag
 
 NEWS = DATA / "dated_news.jsonl"
@@ -208,16 +207,7 @@ def test_a_timeline_of_undated_articles_lists_them_apart_and_says_why(seed_index
 
 def _as_format_2(index_dir):
     """Turn an index into what the previous version wrote: no author column, format 2."""
-    store = Store(index_dir)
-    db = store.db
-    store.close()
-    conn = sqlite3.connect(db)
-    conn.execute("ALTER TABLE documents DROP COLUMN author")
-    manifest = json.loads(conn.execute("SELECT value FROM meta WHERE key='manifest'").fetchone()[0])
-    conn.execute("UPDATE meta SET value=? WHERE key='manifest'", [json.dumps({**manifest, "format_version": 2})])
-    conn.commit()
-    conn.close()
-    return db
+    return as_older_index(index_dir, "ALTER TABLE documents DROP COLUMN author", format_version=2)
 
 
 def test_an_index_of_format_2_gets_the_new_fields_on_rag_index_without_embedding(news, tmp_path, embedder):

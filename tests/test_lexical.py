@@ -1,7 +1,6 @@
 """The BM25 index: scores equal SQLite FTS5's bm25() (the reference), updates equal a fresh build,
 and an index written before it existed is upgraded in place without embedding anything again."""
 
-import json
 import sqlite3
 
 import numpy as np
@@ -14,7 +13,7 @@ from rag.layout import lex_path
 from rag.store import Store
 from rag.terms import terms
 
-from conftest import index_copy
+from conftest import as_older_index, index_copy
 
 QUESTIONS = ["Who initiated the phone call between Putin and Macron?",
              "How many members is the Quds Force estimated to have?",
@@ -119,15 +118,10 @@ def test_ids_out_of_sqlite_order_still_merge_correctly(tmp_path):
 def _as_format_1(index_dir):
     """Turn an index into what the previous version wrote: FTS5 tables, no lexical file, format 1."""
     store = Store(index_dir)
-    db, gen = store.db, store.generation
+    lexical = lex_path(store.db, store.generation)
     store.close()
-    lex_path(db, gen).unlink()
-    conn = sqlite3.connect(db)
-    manifest = json.loads(conn.execute("SELECT value FROM meta WHERE key='manifest'").fetchone()[0])
-    conn.execute("CREATE VIRTUAL TABLE lexical USING fts5(terms, content='')")
-    conn.execute("UPDATE meta SET value=? WHERE key='manifest'", [json.dumps({**manifest, "format_version": 1})])
-    conn.commit()
-    conn.close()
+    db = as_older_index(index_dir, "CREATE VIRTUAL TABLE lexical USING fts5(terms, content='')", format_version=1)
+    lexical.unlink()
     return db
 
 
@@ -188,15 +182,9 @@ def test_british_and_american_spellings_are_one_term():
 def _with_old_terms(index_dir):
     """Turn an index into one whose lexical file terms_version 1 wrote (its terms match none of today's)."""
     store = Store(index_dir)
-    db, gen = store.db, store.generation
+    Lexicon.empty().save(lex_path(store.db, store.generation))
     store.close()
-    Lexicon.empty().save(lex_path(db, gen))
-    conn = sqlite3.connect(db)
-    manifest = json.loads(conn.execute("SELECT value FROM meta WHERE key='manifest'").fetchone()[0])
-    conn.execute("UPDATE meta SET value=? WHERE key='manifest'", [json.dumps({**manifest, "terms_version": 1})])
-    conn.commit()
-    conn.close()
-    return db
+    return as_older_index(index_dir, terms_version=1)
 
 
 def test_an_index_cut_by_older_terms_has_its_lexicon_rebuilt_without_embedding(seed_index, tmp_path, embedder):
