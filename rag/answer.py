@@ -177,8 +177,8 @@ _TITLE_BEFORE = re.compile(r"((?:[\w'’.-]+\s+){1,12})$")
 
 
 def _verb(question: str, asks_for: str) -> str:
-    """The word after the question's wh-word (and the kind it asks for): its verb ("heads" in "Who heads
-    the committee?", "official which"), or "" when none follows."""
+    """The word after the question's wh-word and the kind it asks for: its verb ("heads" in "Who heads the
+    committee?", "did" in "Which official did ...?"), or "" when none follows."""
     m = re.match(rf"(?i)\s*(?:who|whom|what|which)\s+(?:{re.escape(asks_for)}\s+)?([\w'’-]+)", question)
     return m.group(1) if m else ""
 
@@ -237,7 +237,7 @@ def missing_names(question: str, store: Store) -> tuple[list[str], float]:
         return [], 0.0
     df = store.doc_freqs(wanted)
     unseen = [t for t in wanted if df.get(t, 0) == 0]
-    if unseen:  # "Iraqi" is mentioned where the articles write "Iraq", "Iran" where they write "Iranian"
+    if unseen:  # "Iraqi" is mentioned where the articles write "Iraq", "Russian" where they write "Russia"
         forms = {t: [f for w in _forms(wanted[t]) for f in terms(w) if f != t] for t in unseen}
         seen = store.doc_freqs({f for fs in forms.values() for f in fs})
         unseen = [t for t in unseen if not any(seen.get(f, 0) for f in forms[t])]
