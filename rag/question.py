@@ -84,6 +84,7 @@ _RULES: list[tuple[Kind, re.Pattern[str]]] = [
                           r"commander|general|judge|lawyer|player|coach|author|journalist|founder|ceo|chief|head)\b|"
                           r"\bname (of )?the\b", re.I)),
     ("quote", re.compile(r"\bwhat (did|does|do) .{1,60}\b(say|said|tell|told|write|wrote|claim|call)\b|\bwhat was said\b|"
+                         r"\bhow (did|does|do|has|have|had) .{1,60}\b(describe|characteri[sz]e|call|label|portray)\b|"
                          r"\bin (his|her|their) words\b", re.I)),
     ("yesno", re.compile(r"^\s*(is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b", re.I)),
 ]
@@ -415,14 +416,18 @@ _COUNT_STOP = frozenset("more other times live lives work works remain remains a
 
 
 def speaker(question: str) -> str:
-    """The last capitalised word of who a "What did X say ...?" question asks about, "" when it names none.
+    """The name of who a "What did X say ...?" or "How did X describe ...?" question asks about (its last
+    word), "" when it names none or names a body by a common noun ("Russia's foreign ministry").
 
     >>> speaker("What did Kremlin spokesman Dmitry Peskov say about O'Reilly?"), speaker("What did the minister say?")
     ('Peskov', '')
+    >>> speaker("How did Russia's foreign ministry describe him?"), speaker("How did Trump's lawyer Rudy Giuliani describe it?")
+    ('', 'Giuliani')
     """
-    m = re.search(r"(?i)\bwhat (?:did|does|do|has|have|had) (.{1,60}?)\s+(?:say|said|tell|told|write|wrote|claim|call)\b", question)
-    found = re.findall(r"\b[A-Z][\w’'-]*", m.group(1)) if m else []
-    return re.sub(r"['’]s$", "", found[-1]) if found else ""
+    m = re.search(r"(?i)\b(?:what|how) (?:did|does|do|has|have|had) (.{1,60}?)\s+(?:say|said|tell|told|write|wrote|claim|"
+                  r"call|describe|characteri[sz]e|label|portray)\b", question)
+    words = m.group(1).split() if m else []
+    return re.sub(r"['’]s$", "", words[-1]) if words and words[-1][:1].isupper() else ""
 
 
 def counted(question: str) -> str:
