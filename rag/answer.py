@@ -84,7 +84,7 @@ _IRREGULAR = ("met meet said say told tell won win ran run took take gave give m
               "thought think came come became become went go saw see fell fall rose rise struck strike shot shoot "
               "fled flee wrote write chose choose stood stand spoke speak broke break drove drive flew fly grew grow "
               "knew know threw throw sought seek lost lose kept keep meant mean felt feel built build taught teach "
-              "caught catch fought fight hid hide").split()
+              "caught catch fought fight hid hide got get gotten get").split()
 _LEMMA = {terms(a)[0]: terms(b)[0] for a, b in zip(_IRREGULAR[::2], _IRREGULAR[1::2]) if terms(a) and terms(b)}
 # Verbs news writes for the same act: a question's "choose" is answered beside "appointed", "set up"
 # beside "opened". Each group counts as its first word where a span's closeness to the question's words
@@ -105,6 +105,7 @@ _SYNONYMS = [g.split() for g in (
     "replace succeed",
     "invent develop design devise",
     "talk speak tell",
+    "close shut",
 )]
 for _group in _SYNONYMS:
     _head = terms(_group[0])[0]

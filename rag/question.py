@@ -128,7 +128,10 @@ def _wh_head_kind(question: str) -> tuple[Kind | None, str]:
         if _NP_END.match(w):
             break
         words.append(w)
-        if w.endswith(("'s", "’s")):  # "Moise's share": what follows is the noun asked for
+        if w.endswith(("'s", "’s")):  # "Moise's share": what follows is the noun asked for ...
+            owner = noun_kind(w[:-2]) if not copula else None
+            if owner is not None:  # ... but "Which US city's court" asks for the city
+                return owner, " ".join(words)[:-2]
             words, found, phrase = [], None, ""
             continue
         measure = _measure_kind(w) if found is None and len(words) <= 4 else None
@@ -342,8 +345,8 @@ class Analysis:
 # "Who is/was <a name>?", "What is the <name>?": a question about the person or thing named, answered
 # by what the articles say of them.
 _WHO_IS_NAME = re.compile(r"^\s*(?:(?i:who)\s+(?i:is|was|are|were)|(?i:what)\s+(?i:is|was|are|were)(?:\s+the)?)\s+"
-                          r"(?P<name>(?:(?:[A-Z][\w.’'-]*|of|de|da|del|van|von|al|bin|ibn|la|le|du)(?:\s+|(?=[?.!]|$)))+)"
-                          r"[?.!]*\s*$")
+                          r"(?P<name>(?:(?:[A-Z][\w.’'-]*|of|de|da|del|van|von|al|bin|ibn|la|le|du)(?:\s+|(?=[?.!,]|$)))+)"
+                          r"(?:,[^?]*)?[?.!]*\s*$")  # "Who is Robert Langdon, the character Tom Hanks plays?"
 
 
 def analyse(question: str, *, choice: bool = True) -> Analysis:
@@ -364,6 +367,10 @@ def analyse(question: str, *, choice: bool = True) -> Analysis:
     ('Pablo Trapero', 'Aleksander Ford')
     >>> analyse("Who is Betsy DeVos?").kind, analyse("Who is the new shadow business secretary?").kind
     ('other', 'person')
+    >>> analyse("Who is Robert Langdon, the character Tom Hanks will play?").subject
+    'Robert Langdon'
+    >>> analyse("Which US city's court gave lawyers access?").kind
+    'place'
     >>> analyse("Give me the main points of the call.").kind, analyse("What justification did Pompeo give?").focus
     ('overview', 'What did Pompeo give?')
     >>> a = analyse("Summarize Russia's reaction in three points.")

@@ -37,9 +37,12 @@ _DATE = re.compile(
     rf"|\b(?:yesterday|today|tonight|last (?:week|month|year|night)|next (?:week|month|year))\b"
     rf"|\b{_MONTHS}(?=[\s,.])")
 _SCALE = r"(?:\s?(?:bn|m)\b|\s+(?:thousand|million|billion|trillion)\b)?"  # "920.8m", "$2 bn", "3 million"
-_NUMBER_WORDS = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
-                 r"fifty|sixty|seventy|eighty|ninety|hundred|dozens?|hundreds|thousands|millions|half|"
-                 r"a dozen|a few|several)")
+_NUMBER_WORDS = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+                 r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
+                 r"dozens?|hundreds|thousands|millions|half|a dozen|a few|several)"
+                 # "ninety one", "twenty-five", "two hundred and fifty": one number
+                 r"(?:(?:\s+|-)(?:and\s+)?(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|"
+                 r"fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion)\b)*")
 _AMOUNT = re.compile(
     rf"(?:[$€£¥]|US\$|\b(?:USD|EUR|GBP|RUB)\s?)\s?\d[\d,.]*{_SCALE}"
     rf"|\b\d[\d,.]*{_SCALE}\s*(?:%|percent\b|per cent\b|dollars\b|euros\b|pounds\b|rubles\b|roubles\b|yuan\b|"
@@ -56,6 +59,7 @@ _CLOCK = re.compile(r"\b\d{1,2}(?::\d{2})+(?:\s?(?:[ap]\.?m\b\.?|GMT|BST|UTC|[EC
                     r"|\b\d{1,2}\s?(?:[ap]\.?m\b\.?|o'clock)", re.I)
 
 _CAP = r"(?:[A-Z][\w’'\-]*[a-z][\w’'\-]*|[A-Z]{2,}|[A-Z]\.)"
+_BASED = re.compile(r"\b((?:[A-Z][a-z][\w’'.]*\s)*[A-Z][a-z][\w’'.]*)-based\b")  # "Chennai-based", "New York-based"
 _JOIN = r"(?:\s+(?:of|de|da|del|der|van|von|al|bin|ibn|la|le|du)\s+|\s+|-)"
 _NICK = r"[\"“][A-Z][\w’'\-]*[a-z][\w’'\-]*[\"”]"  # William "Ryan" Owens
 _NAME = re.compile(rf"{_CAP}(?:{_JOIN}{_CAP}|\s+{_NICK}(?=\s+[A-Z]))*")
@@ -168,6 +172,9 @@ def typed_spans(text: str, kind: Kind, *, backend: SpanBackend = "rules") -> lis
         return [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in dates)]
     if kind in ("person", "organisation", "place"):
         found = [(a, b) for a, b, k in _names(text) if k == kind]
+        if kind == "place":  # "Chennai-based Tata": where Tata is based (the name itself is Tata's)
+            found = sorted(found + [m.span(1) for m in _BASED.finditer(text)
+                                    if not any(a <= m.start(1) < b for a, b in found)])
         if kind == "person":  # a name first; a role where no name is new
             found += [m.span() for m in _ROLE.finditer(text) if not any(a <= m.start() < b for a, b in found)]
         return found
@@ -241,8 +248,19 @@ def novel_spans(text: str, kind: Kind, question_terms: set[str], *,
             continue  # "Qasem Soleimani" for "Who succeeded Soleimani?": the question's own subject
         if kind == "organisation" and set(terms(_LEGAL_FORM.sub(" ", text[a:b]))) <= question_terms:
             continue  # "ZTE Corp" for "Which company is ZTE buying into?": the question's own company
+        if _acronym(text, a, b) in question_terms:
+            continue  # "Motion Picture Association of America (MPAA)" when the question says "MPAA"
         out.append((a, b))
     return out
+
+
+def _acronym(text: str, a: int, b: int) -> str:
+    """The term of the name `text[a:b]`'s acronym: the one in brackets after it, else its capitals
+    ("Motion Picture Association of America (MPAA)": "mpaa"); "" for a one-word name."""
+    m = re.match(r"\s*\(([A-Z][A-Za-z]{1,7})\)", text[b:b + 12])
+    caps = "".join(w[0] for w in text[a:b].split() if w[:1].isupper())
+    found = m.group(1) if m else caps if len(caps) >= 2 else ""
+    return found.lower()
 
 
 def _spacy_spans(text: str, kind: Kind) -> list[tuple[int, int]]:
@@ -364,7 +382,8 @@ _PLACE_WORDS = re.compile(r"\b(?:River|Lake|Mountains?|Mount|Mt|Islands?|Valley|
                           r"Peninsula|Desert|Forest|Canal|Street|St|Road|Avenue|Boulevard|Square|Airport|Bridge|"
                           r"Province|County|District|Region|Territory|Heights|Springs|Harbou?r|Beach)\b")
 _APPOSED = re.compile(r"\s*,\s*(?:a|an|the|its|his|her|their|[A-Z][\w.-]*['’]s)\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)")
-_BEFORE_NOUN = re.compile(r"\b(?:the|a|an|its|his|her|their)\s+(?:[\w-]+\s+){0,2}?([a-z][\w-]*),?\s+$")
+_BEFORE_NOUN = re.compile(r"\b(?:the|a|an|its|his|her|their)\s+(?:[\w-]+\s+){0,2}?([a-z][\w-]*),?\s+"
+                          r"(?:(?:called|named|dubbed|known as)\s+)?$")  # "a network called LokiTorrent"
 
 
 def _apposition(text: str, a: int, b: int) -> str | None:

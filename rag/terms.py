@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import Stemmer
 
-TERMS_VERSION = 2  # 2: dotted abbreviations are one word ("U.S." was "u"); British spellings folded
+TERMS_VERSION = 2  # 2: dotted abbreviations are one word ("U.S." was "u"); British spellings folded; "say" a stop word
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below
@@ -26,7 +26,7 @@ STOPWORDS = frozenset(
     my myself no nor not now of off on once only or other our ours ourselves out over own same she
     should so some such than that the their theirs them themselves then there these they this those
     through to too under until up very was we were what when where which while who whom why will with
-    would you your yours yourself yourselves s t don said says also according else along besides much many
+    would you your yours yourself yourselves s t don say said says also according else along besides much many
     whose whether within without upon via yet ever every either neither still even""".split()
 )
 

