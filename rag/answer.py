@@ -135,6 +135,10 @@ _CAUSE = re.compile(r"(?i)\b(?:because|due to|owing to|as a result|result of|in 
 _QUOTE = re.compile(r"[“”\"]")  # the words themselves: a quotation, not a report of it ("X said the deal was fair")
 _ATTRIBUTED = re.compile(r"\b(?:said|says|saying|told|tells|added|adds|wrote|writes|asked|stressed|warned|insisted|argued|"
                          r"tweeted|quoted|remarked|noted|according to)\b")
+# A quotation its sentence gives to "he" or "she" ('"We are against euthanasia," he said.'): the words of
+# the person the passage names, as news names a speaker once and then quotes them.
+_PRONOUN_SAID = re.compile(r"(?i)\b(?:he|she)\s+(?:said|says|added|adds|told|tells|stressed|warned|insisted|argued|"
+                           r"explained|continued|noted)\b")
 COUNTED_BONUS = 0.15  # score gained by a count that stands beside what the question counts ("59 times in Tests")
 # ... and by a sentence that says what the person a "Who is X?" question names is ("Cooper, a 49-year-old
 # forklift operator"): as much as a factoid's span gains over a sentence without one (ANSWER_TYPE_PENALTY).
@@ -387,7 +391,9 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             marked = [_CAUSE.search(s.text) is not None for s in sents]
         else:  # the speaker's own words: quoted, or standing alone (the speaker was named before them);
             # or reported ("Rouhani said the killing doubled ..."): half as much
-            by = [_said_by(s.text, asked.speaker) for s in sents]
+            by = [_said_by(s.text, asked.speaker) or (_QUOTE.search(s.text) is not None and _PRONOUN_SAID.search(s.text)
+                                                        is not None and _said_by(s.passage.text, asked.speaker))
+                  for s in sents]
             told = [_ATTRIBUTED.search(s.text) is not None for s in sents]
             marked = [(b and _QUOTE.search(s.text) is not None) or (s.text.lstrip()[:1] in "“\"" and not t)
                       for s, b, t in zip(sents, by, told)]

@@ -114,6 +114,19 @@ def test_what_a_person_said_is_declined_when_no_passage_gives_their_words(seed_i
     assert b.grounded and "aggravate" in b.citations[0].text, b.answer
 
 
+CARE_BILL = """Minister defends care bill
+
+Health minister Clara Voss defended the care bill in parliament on Tuesday, saying laws affecting 750,000 people needed updating. The bill sets new rules for living wills and for those who decide for patients. "We are against euthanasia, and nothing in this bill changes that," she said. Opposition members said they would vote against it next week.
+"""
+
+
+def test_a_quotation_given_to_she_is_the_words_of_the_person_the_passage_names(tmp_path_factory, embedder):
+    """News names a speaker once and then quotes "she said": those are her words, and they answer."""
+    idx = _index_of(tmp_path_factory, embedder, "care", {"care.txt": CARE_BILL})
+    a = idx.ask("What did Clara Voss say about euthanasia?")
+    assert a.grounded and a.citations[0].text.startswith("\"We are against euthanasia"), a.answer
+
+
 def test_a_peoples_adjective_names_its_place(seed_index):
     """The articles write "Iraq's parliament", the reader "Iraqi lawmakers": Iraq is mentioned."""
     a = seed_index.ask("What did Iraqi lawmakers decide about American forces in the country?")
