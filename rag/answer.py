@@ -395,7 +395,9 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
                                                         is not None and _said_by(s.passage.text, asked.speaker))
                   for s in sents]
             told = [_ATTRIBUTED.search(s.text) is not None for s in sents]
-            marked = [(b and _QUOTE.search(s.text) is not None) or (s.text.lstrip()[:1] in "“\"" and not t)
+            # (a quote mark alone is no quotation of theirs: 'The Commission wrote to Vodafone to challenge
+            # "the high rates"' names Vodafone and quotes the Commission)
+            marked = [(b and t and _QUOTE.search(s.text) is not None) or (s.text.lstrip()[:1] in "“\"" and not t)
                       for s, b, t in zip(sents, by, told)]
             reported = [not m and b and t for m, b, t in zip(marked, by, told)]
             score = score + MARKER_BONUS / 2 * np.array(reported, dtype=np.float32)

@@ -88,6 +88,9 @@ _RULES: list[tuple[Kind, re.Pattern[str]]] = [
                          r"\bin (his|her|their) words\b", re.I)),
     ("yesno", re.compile(r"^\s*(is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b", re.I)),
 ]
+# A question that opens by asking what someone said asks for their words, whatever "in response to" follows.
+_SAID_FIRST = re.compile(r"(?i)\s*(?:what|how) (?:did|does|do|has|have|had) .{1,60}?\b(?:say|said|tell|told|write|wrote|"
+                         r"describe|characteri[sz]e)\b")
 # Words that ask for an answer rather than name what it is about: left out when matching passages.
 INSTRUCTION_WORDS = re.compile(
     r"\b(summari[sz]e|summary|overview|rundown|describe|outline|briefly|points?|bullets?|main|key|"
@@ -371,6 +374,8 @@ def analyse(question: str, *, choice: bool = True) -> Analysis:
     'Robert Langdon'
     >>> analyse("Which US city's court gave lawyers access?").kind
     'place'
+    >>> analyse("What did Vodafone say in response to the Commission's objections?").speaker
+    'Vodafone'
     >>> analyse("Give me the main points of the call.").kind, analyse("What justification did Pompeo give?").focus
     ('overview', 'What did Pompeo give?')
     >>> a = analyse("Summarize Russia's reaction in three points.")
@@ -381,6 +386,8 @@ def analyse(question: str, *, choice: bool = True) -> Analysis:
     if who:  # "Who is Betsy DeVos?" asks what she is, not for another name
         return Analysis("other", question, subject=who.group("name").strip(" ?.!"))
     first: Kind = next((k for k, rule in _RULES if rule.search(question)), "other")
+    if first == "overview" and _SAID_FIRST.match(question):  # "What did Vodafone say in response to ...?"
+        first = "quote"
     # After the kinds a phrase decides (summaries, why, how much, when), "which X" asks for an X
     head, phrase = _wh_head_kind(question)
     kind: Kind = first if first in _BY_PHRASE else (head or first)
