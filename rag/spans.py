@@ -121,6 +121,9 @@ _ROLE = re.compile(
 _COUNTRIES = ("Afghanistan|Albania|Algeria|Andorra|Angola|Antigua and Barbuda|Argentina|Armenia|Australia|Austria|Azerbaijan|Bahamas|Bahrain|Bangladesh|Barbados|Belarus|Belgium|Belize|Benin|Bhutan|Bolivia|Bosnia and Herzegovina|Bosnia|Botswana|Brazil|Brunei|Bulgaria|Burkina Faso|Burundi|Cambodia|Cameroon|Canada|Cape Verde|Central African Republic|Chad|Chile|China|Colombia|Comoros|Congo|Democratic Republic of Congo|Democratic Republic of the Congo|DR Congo|DRC|Costa Rica|Croatia|Cuba|Cyprus|Czech Republic|Czechia|Denmark|Djibouti|Dominica|Dominican Republic|East Timor|Timor-Leste|Ecuador|Egypt|El Salvador|Equatorial Guinea|Eritrea|Estonia|Eswatini|Swaziland|Ethiopia|Fiji|Finland|France|Gabon|Gambia|Georgia|Germany|Ghana|Greece|Grenada|Guatemala|Guinea|Guinea-Bissau|Guyana|Haiti|Honduras|Hungary|Iceland|India|Indonesia|Iran|Iraq|Ireland|Republic of Ireland|Israel|Italy|Ivory Coast|Côte d'Ivoire|Jamaica|Japan|Jordan|Kazakhstan|Kenya|Kiribati|Kosovo|Kuwait|Kyrgyzstan|Laos|Latvia|Lebanon|Lesotho|Liberia|Libya|Liechtenstein|Lithuania|Luxembourg|Macedonia|North Macedonia|Madagascar|Malawi|Malaysia|Maldives|Mali|Malta|Marshall Islands|Mauritania|Mauritius|Mexico|Micronesia|Moldova|Monaco|Mongolia|Montenegro|Morocco|Mozambique|Myanmar|Burma|Namibia|Nauru|Nepal|Netherlands|Holland|New Zealand|Nicaragua|Niger|Nigeria|North Korea|Norway|Oman|Pakistan|Palau|Palestine|Panama|Papua New Guinea|Paraguay|Peru|Philippines|Poland|Portugal|Qatar|Romania|Russia|Russian Federation|Rwanda|Saint Kitts and Nevis|Saint Lucia|Samoa|San Marino|Saudi Arabia|Senegal|Serbia|Seychelles|Sierra Leone|Singapore|Slovakia|Slovenia|Solomon Islands|Somalia|South Africa|South Korea|Korea|South Sudan|Spain|Sri Lanka|Sudan|Suriname|Sweden|Switzerland|Syria|Taiwan|Tajikistan|Tanzania|Thailand|Togo|Tonga|Trinidad and Tobago|Tunisia|Turkey|Turkmenistan|Tuvalu|Uganda|Ukraine|United Arab Emirates|UAE|United Kingdom|UK|U.K.|Britain|Great Britain|England|Scotland|Wales|Northern Ireland|United States|United States of America|US|U.S.|USA|U.S.A.|America|Uruguay|Uzbekistan|Vanuatu|Vatican|Venezuela|Vietnam|Yemen|Zambia|Zimbabwe")
 _US_STATES = ("Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming")
 # city-states and cities that share a country's or state's name
+_FACILITY = re.compile(r"(?:hospital|clinic|airport|airfield|stadium|arena|venue|prison|jail|school|university|college|"
+                       r"campus|station|hotel|church|mosque|temple|cathedral|museum|theatre|theater|court|courthouse|"
+                       r"building|port|harbou?r|bridge|street|road|square|park|base|camp|embassy|hall|palace|club)s?")
 _ALSO_CITIES = frozenset({"Singapore", "Monaco", "Luxembourg", "Kuwait", "Djibouti", "Panama", "Vatican", "San Marino",
                           "New York", "Washington", "Georgia"})
 
@@ -216,7 +219,8 @@ def place_spans(text: str, spans: list[tuple[int, int]], place: str) -> list[tup
         return [m.span() for m in _NATIONALITY.finditer(text)]
     if noun in ("county", "counties"):
         return [m.span() for m in _COUNTY.finditer(text)]
-    if noun in ("city", "cities", "town", "towns", "village", "villages", "capital"):
+    if noun in ("city", "cities", "town", "towns", "village", "villages", "capital") or _FACILITY.fullmatch(noun):
+        # a city, or a building or site in one ("Which hospital ...?"): no country or state answers
         bare = [re.sub(r"['’]s?$", "", text[a:b]) for a, b in spans]  # "Germany's"
         return [(a, b) for (a, b), n in zip(spans, bare) if n in _ALSO_CITIES
                 or not (_COUNTRY.fullmatch(n) or _US_STATE.fullmatch(n))]
@@ -251,6 +255,9 @@ def novel_spans(text: str, kind: Kind, question_terms: set[str], *,
         if _acronym(text, a, b) in question_terms:
             continue  # "Motion Picture Association of America (MPAA)" when the question says "MPAA"
         out.append((a, b))
+    if not out and kind == "place" and place and _FACILITY.fullmatch(place.split()[-1]):
+        # "Which arena ...?" where no place is new: a venue's name is often typed as an organisation ("the SSE Hydro")
+        return novel_spans(text, "organisation", question_terms, backend=backend)
     return out
 
 
@@ -321,6 +328,9 @@ def _names(text: str) -> list[tuple[int, int, str]]:
             continue
         if name.isupper() and _NOT_ORG.fullmatch(name):
             continue  # "the MVP trophy", "GDP", "at 3 PM": an acronym that names no one
+        if name.isupper() and _COUNTRY.fullmatch(name):
+            out.append((a, b, "place"))  # "US", "UK", "UAE": a country, not an organisation
+            continue
         if _ORG_WORDS.search(name) or (name.isupper() and len(name) >= 2) or (
                 _ACRONYM_IN.search(name) and not _TITLE_WORDS.search(name)):
             out.append((a, b, "organisation"))

@@ -305,6 +305,12 @@ def test_spans_from_bbc_sentences():
     mpaa = "The Motion Picture Association of America (MPAA) also said it had got a network called LokiTorrent closed down."
     assert got(mpaa, "organisation", "Which BitTorrent network did the MPAA shut down?") == ["LokiTorrent"]
     assert [mpaa[a:b] for a, b in typed_spans(mpaa, "organisation")][-1] == "LokiTorrent"  # "a network called"
+    court = "Yukos argued that the US court could stop the auction, as Kenteris faces charges in Greece."
+    assert got(court, "place") == ["US", "Greece"] and "US" not in got(court, "organisation")  # a country
+    assert novel_spans(court, "place", set(), place="hospital") == []  # no country answers "Which hospital ...?"
+    venue = "Federer will play Murray at the SSE Hydro in Glasgow."
+    assert [venue[a:b] for a, b in novel_spans(venue, "place", set(terms("At which arena in Glasgow?")), place="arena")] \
+        == ["SSE Hydro"]  # a venue typed as an organisation, where no place is new
 
 
 def test_spacy_spans_are_exact_offsets_into_the_sentence():
