@@ -1,12 +1,13 @@
 """Lexical terms: the words BM25 matches on, shared by the index and the answer's scoring.
 
 Lower-cased words and numbers ("20,000" becomes "20000"), English stop words dropped, each word
-stemmed (Snowball English, via PyStemmer), so "killing" and "killed" meet; dotted abbreviations lose
-their dots, so "U.S." meets "US"; and British spellings are read as American ones ("organise",
-"defence", "colour", "centre" meet "organize", "defense", "color", "center"), as news from both
-sides of the Atlantic sits in one index and readers ask in either. The same function runs
-at index time and at query time, which is what makes the lexical index consistent; changing it
-needs a new index format version.
+stemmed (Snowball English, via PyStemmer), so "killing" and "killed" meet; dotted abbreviations and
+initials lose their dots, so "U.S." meets "US" and "J. K." meets "J.K."; and British spellings are
+read as American ones ("organise", "defence", "colour", "centre" meet "organize", "defense", "color",
+"center"), as news from both sides of the Atlantic sits in one index and readers ask in either. The
+same function runs at index time and at query time, which is what makes the lexical index
+consistent; changing it needs a new TERMS_VERSION, and an index cut by an older one has its lexical
+file rebuilt from its chunk texts (rag/migrations.py).
 """
 
 from __future__ import annotations
