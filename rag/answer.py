@@ -146,6 +146,9 @@ DESCRIBES_BONUS = 0.25
 OVERVIEW_POINTS = 4  # points in an overview when the question doesn't say how many
 OVERVIEW_FLOOR = 0.5  # a point scores at least this share of the best one
 OVERVIEW_DISTINCT = 0.8  # cosine under which a sentence is a new point rather than a rewording
+# Score an overview's sentence loses when it never names who the question asks the reaction of (while
+# some sentence does): as much as a factoid's sentence without the kind asked for.
+ACTOR_PENALTY = 0.25
 
 # Questions that ask for a number or a date, and the words that can answer them. A sentence without
 # one may be on topic ("placed on a travel ban list") but cannot be the answer ("imposed in 2007").
@@ -415,6 +418,12 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
     score = score + PASSAGE_PRIOR * _passage_prior(sents) + COUNTED_BONUS * counts
     order = [int(i) for i in np.argsort(-score, kind="stable")]
     if asked.kind == "overview":
+        if asked.actor:  # "How did Russia react to ...?": the points say what Russia did, not what it reacted to
+            who = _actor_terms(asked.actor)
+            naming = np.array([bool(who & set(terms(s.text))) for s in sents])
+            if naming.any():
+                score = np.where(naming, score, score - ACTOR_PENALTY)
+                order = [int(i) for i in np.argsort(-score, kind="stable")]
         chosen = _overview(order, score, sents, vecs, asked.points or OVERVIEW_POINTS)
     else:
         chosen = _pick(order, score, sents, vecs, settings.max_answer_sentences)
@@ -717,6 +726,18 @@ def _pick(order: list[int], score: np.ndarray, sents: list[Sentence], vecs: np.n
         if float(score[i]) >= CLOSE_TO_BEST * best and len(chosen) < most:
             chosen.append([i])
     return chosen
+
+
+def _actor_terms(actor: str) -> set[str]:
+    """The terms a sentence names the reacting `actor` by: its own, and its people's adjective or its
+    place for a country ("Russia": "russian"; "Iranian": "iran")."""
+    out = set(terms(actor))
+    for word in actor.split():
+        low = word.lower()
+        base = low[:-2] if low.endswith("ey") else low[:-1] if low.endswith("a") else low
+        for form in _forms(word) + [low + "n", low + "ian", low + "i", base + "ese", base + "ish"]:
+            out.update(terms(form))
+    return out
 
 
 def _overview(order: list[int], score: np.ndarray, sents: list[Sentence], vecs: np.ndarray,

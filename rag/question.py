@@ -339,6 +339,7 @@ class Analysis:
     unit: str = ""  # what a number measures when the question says: "age" (how old), "length" (how long: time or length)
     subject: str = ""  # the name "Who is Betsy DeVos?" asks about: the answer says what they are
     speaker: str = ""  # whose words "What did Dmitry Peskov say ...?" asks for: "Peskov"
+    actor: str = ""  # whose reaction an overview asks for: "Russia" in "How did Russia react to ...?"
 
     @property
     def factoid(self) -> bool:
@@ -412,6 +413,7 @@ def analyse(question: str, *, choice: bool = True) -> Analysis:
         focus = " ".join(_REACTION.sub(" ", INSTRUCTION_WORDS.sub(" ", question)).split()).strip(" .?!,:;") or question
     return Analysis(kind, focus, max(0, min(points, 8)), phrase if head and kind == head else "",
                     speaker=speaker(question) if kind == "quote" else "",
+                    actor=actor(question) if kind == "overview" else "",
                     measure=measured(question) if kind in ("number", "amount") else "",
                     counted=counted(question) if kind == "number" else "",
                     unit=unit(question) if kind == "number" else "")
@@ -442,6 +444,25 @@ def speaker(question: str) -> str:
                   r"call|describe|characteri[sz]e|label|portray)\b", question)
     words = m.group(1).split() if m else []
     return re.sub(r"['’]s$", "", words[-1]) if words and words[-1][:1].isupper() else ""
+
+
+_ACTOR = re.compile(r"(?i)\bhow (?:did|does|do|has|have|had|will|would) (.{1,60}?) (?:react|respond)\b|"
+                    r"\b(?:what|how) (?:was|were|is|are) (.{1,60}?)['’]s? (?:reactions?|responses?|position|stance)\b|"
+                    r"\b(?:reactions?|responses?) (?:of|from) (.{1,60}?)(?= to\b|[?.!,]|$)")
+
+
+def actor(question: str) -> str:
+    """Who reacts, in an overview question about a reaction: its capitalised words, "" when it names no
+    one ("How did the markets react?").
+
+    >>> actor("How did Russia react to the US strike?"), actor("What was the Kremlin's reaction?")
+    ('Russia', 'Kremlin')
+    >>> actor("Summarize the reaction of Donald Trump to the ruling."), actor("How did markets respond?")
+    ('Donald Trump', '')
+    """
+    m = _ACTOR.search(question)
+    who = next((g for g in m.groups() if g), "") if m else ""
+    return " ".join(w for w in re.findall(r"[\w’'.-]+", who) if w[:1].isupper() and w.lower() not in ("the", "its"))
 
 
 def counted(question: str) -> str:

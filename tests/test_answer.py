@@ -127,6 +127,20 @@ def test_a_quotation_given_to_she_is_the_words_of_the_person_the_passage_names(t
     assert a.grounded and a.citations[0].text.startswith("\"We are against euthanasia"), a.answer
 
 
+PRISON = """Rights group report on Varnok prison
+
+The rights group Lumen Watch published a report on Monday saying that guards at Varnok prison beat inmates over five years. The report on Varnok prison, based on interviews with 40 former inmates, describes the beatings in detail. The Norland government called the report a fabrication and said it would not respond to it. Lumen Watch urged the United Nations to investigate the prison.
+"""
+
+
+def test_a_reaction_overview_leads_with_what_the_one_who_reacts_did(tmp_path_factory, embedder):
+    """"How did X react to Y?": the sentences about Y match the question's words best, but the answer is what
+    X did; sentences that never name X rank below those that do."""
+    idx = _index_of(tmp_path_factory, embedder, "prison", {"varnok.txt": PRISON})
+    a = idx.ask("How did the Norland government react to Lumen Watch's report on Varnok prison?")
+    assert a.grounded and a.citations[0].text.startswith("The Norland government called the report"), a.answer
+
+
 def test_a_peoples_adjective_names_its_place(seed_index):
     """The articles write "Iraq's parliament", the reader "Iraqi lawmakers": Iraq is mentioned."""
     a = seed_index.ask("What did Iraqi lawmakers decide about American forces in the country?")
