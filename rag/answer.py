@@ -420,9 +420,9 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
     if asked.kind == "overview":
         if asked.actor:  # "How did Russia react to ...?": the points say what Russia did, not what it reacted to
             who = _actor_terms(asked.actor)
-            naming = np.array([bool(who & set(terms(s.text))) for s in sents])
-            if naming.any():
-                score = np.where(naming, score, score - ACTOR_PENALTY)
+            reacts = np.array([bool(who & set(terms(s.text))) for s in sents])
+            if reacts.any():
+                score = np.where(reacts, score, score - ACTOR_PENALTY)
                 order = [int(i) for i in np.argsort(-score, kind="stable")]
         chosen = _overview(order, score, sents, vecs, asked.points or OVERVIEW_POINTS)
     else:
