@@ -394,14 +394,15 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             marked = [_CAUSE.search(s.text) is not None for s in sents]
         else:  # the speaker's own words: quoted, or standing alone (the speaker was named before them);
             # or reported ("Rouhani said the killing doubled ..."): half as much
-            by = [_said_by(s.text, asked.speaker) or (_QUOTE.search(s.text) is not None and _PRONOUN_SAID.search(s.text)
-                                                        is not None and _said_by(s.passage.text, asked.speaker))
-                  for s in sents]
+            quoted = [_QUOTE.search(s.text) is not None for s in sents]
+            by = [_said_by(s.text, asked.speaker) or (q and _PRONOUN_SAID.search(s.text) is not None
+                                                      and _said_by(s.passage.text, asked.speaker))
+                  for s, q in zip(sents, quoted)]
             told = [_ATTRIBUTED.search(s.text) is not None for s in sents]
             # (a quote mark alone is no quotation of theirs: 'The Commission wrote to Vodafone to challenge
             # "the high rates"' names Vodafone and quotes the Commission)
-            marked = [(b and t and _QUOTE.search(s.text) is not None) or (s.text.lstrip()[:1] in "“\"" and not t)
-                      for s, b, t in zip(sents, by, told)]
+            marked = [(b and t and q) or (s.text.lstrip()[:1] in "“\"" and not t)
+                      for s, b, t, q in zip(sents, by, told, quoted)]
             reported = [not m and b and t for m, b, t in zip(marked, by, told)]
             score = score + MARKER_BONUS / 2 * np.array(reported, dtype=np.float32)
         score = score + MARKER_BONUS * np.array(marked, dtype=np.float32)
@@ -730,12 +731,13 @@ def _pick(order: list[int], score: np.ndarray, sents: list[Sentence], vecs: np.n
 
 def _actor_terms(actor: str) -> set[str]:
     """The terms a sentence names the reacting `actor` by: its own, and its people's adjective or its
-    place for a country ("Russia": "russian"; "Iranian": "iran")."""
+    place for a country ("Russia": "russian"; "Iranian": "iran"), both read from _DEMONYMS."""
     out = set(terms(actor))
     for word in actor.split():
         low = word.lower()
-        base = low[:-2] if low.endswith("ey") else low[:-1] if low.endswith("a") else low
-        for form in _forms(word) + [low + "n", low + "ian", low + "i", base + "ese", base + "ish"]:
+        adjectives = [low[:len(low) - len(end)] + adj for adj, ends in _DEMONYMS.items() for end in ends
+                      if low.endswith(end)]
+        for form in _forms(word) + adjectives:
             out.update(terms(form))
     return out
 

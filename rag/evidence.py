@@ -122,21 +122,24 @@ def seen_chance(store: Store) -> float:
 def idf_weights(qterms: Iterable[str], store: Store) -> dict[str, float]:
     """The IDF of each distinct term of `qterms` (in their order) in the index, in BM25's form."""
     uniq = list(dict.fromkeys(qterms))
-    if not uniq:
-        return {}
+    return _idf(uniq, store.doc_freqs(uniq), store) if uniq else {}
+
+
+def _idf(uniq: list[str], df: dict[str, int], store: Store) -> dict[str, float]:
+    """`idf_weights` of the distinct terms `uniq`, from their document frequencies `df`."""
     n = max(store.count_chunks(), 1)
-    df = store.doc_freqs(uniq)
     return {t: math.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in uniq}
 
 
 def _coverage(qterms: list[str], texts: list[str], store: Store, held: list[set[str]] | None = None) -> np.ndarray:
     """Share of the question's IDF weight that each text contains, 0..1; its `held` terms (from its
     passage) count for CONTEXT_SHARE of their weight."""
-    idf = idf_weights(qterms, store)
-    if not idf:
+    uniq = list(dict.fromkeys(qterms))
+    if not uniq:
         return np.zeros(len(texts), dtype=np.float32)
+    df = store.doc_freqs(uniq)  # one lookup: the weights and which words no chunk holds
+    idf = _idf(uniq, df, store)
     # A word no chunk holds lowers every text's share alike; in a small index that is chance (seen_chance).
-    df = store.doc_freqs(idf)
     chance = seen_chance(store)
     total = sum(w if df.get(t, 0) else w * chance for t, w in idf.items())
     out = np.zeros(len(texts), dtype=np.float32)
