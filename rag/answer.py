@@ -106,6 +106,9 @@ _SYNONYMS = [g.split() for g in (
     "invent develop design devise",
     "talk speak tell",
     "close shut",
+    "lawyer attorney counsel solicitor barrister",
+    "spokesman spokeswoman spokesperson",
+    "doctor physician",
 )]
 for _group in _SYNONYMS:
     _head = terms(_group[0])[0]
@@ -132,7 +135,9 @@ _CAUSE = re.compile(r"(?i)\b(?:because|due to|owing to|as a result|result of|in 
                     r"after|amid|following|for fear|fearing|aimed at|designed to|intended to|in a bid|so as to|on the grounds|"
                     r"given that|out of (?:fear|concern|respect)|as a sign of|thanks to|in light of|in the wake of|"
                     r"over concerns?)\b")
-_QUOTE = re.compile(r"[“”\"]")  # the words themselves: a quotation, not a report of it ("X said the deal was fair")
+# the words themselves: a quotation, not a report of it ("X said the deal was fair"); in double quote marks,
+# or in single ones as British tabloids quote ("Gigi said: 'From Kendall I learned ...'"), opening at a word
+_QUOTE = re.compile(r"[“”\"]|(?:^|(?<=[\s:(—–-]))[‘'](?=\w)")
 _ATTRIBUTED = re.compile(r"\b(?:said|says|saying|told|tells|added|adds|wrote|writes|asked|stressed|warned|insisted|argued|"
                          r"tweeted|quoted|remarked|noted|according to)\b")
 # A quotation its sentence gives to "he" or "she" ('"We are against euthanasia," he said.'): the words of
@@ -161,6 +166,31 @@ _LONG_UNIT = re.compile(r"[\s-]*(?:(?:and a half|full|more|long|straight)\s+)?(?
                         r"feet|foot|ft|yards?|inches)\b", re.I)
 _YEARS_OLD = re.compile(r"[\s-]*(?:years?[\s-]old|year-old)\b", re.I)  # "21-year-old", "68 years old"
 _AGED = re.compile(r"\b(?:aged?|age of)\s*$", re.I)  # "aged 62", "at the age of 62"
+
+
+_ASKS_COUNT = re.compile(r"(?i)\bhow many\b|\bwhat number of\b")
+
+
+def _a_count(text: str, span: tuple[int, int]) -> bool:
+    """Whether the number `span` of `text` can be a count ("How many items were sold?"): not a sum of
+    money or a percentage ("$3.64 million"), not an age ("an 81-year-old woman", "aged 62") and not the
+    number in a name ("Flight 2937").
+
+    >>> t = "The 81-year-old's 300 items fetched $3.64 million. Some 150 passengers were on Flight 2937."
+    >>> [t[a:b] for a, b in typed_spans(t, "number") if _a_count(t, (a, b))]
+    ['300', '150']
+    """
+    if any(a <= span[0] and span[1] <= b for a, b in typed_spans(text, "amount")):
+        return False
+    label = _LABEL.search(text, 0, span[0])  # "Flight 2937", "Article 50", "Boeing 757": a name's number
+    if label and label.group(1).lower() not in _COUNT_LEADS:
+        return False
+    return not _YEARS_OLD.match(text, span[1]) and not _AGED.search(text, 0, span[0])
+
+
+_LABEL = re.compile(r"\b([A-Z][\w]*)[\s-]$")
+_COUNT_LEADS = frozenset("the a an about some nearly almost over around only just at all more fewer less up those these "
+                         "its his her their our another roughly approximately exactly at least most".split())
 
 
 def _with_unit(text: str, span: tuple[int, int], unit: str) -> tuple[int, int] | None:
@@ -325,6 +355,8 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         typed = [[sp for sp in spans if _beside(s.text, sp, asked.measure)] for s, spans in zip(sents, typed)]
     if asked.kind == "number" and _ASKS_SCORE.search(question):  # "What was the score?": "34-28", not "a 25-point deficit"
         typed = [[sp for sp in spans if _PAIR.fullmatch(s.text[sp[0]:sp[1]])] or spans for s, spans in zip(sents, typed)]
+    if asked.kind == "number" and _ASKS_COUNT.search(question):  # "How many items ...?": not "$3.64 million"
+        typed = [[sp for sp in spans if _a_count(s.text, sp)] for s, spans in zip(sents, typed)]
     if asked.unit:  # "How long did the call last?": "45 minutes", not "two presidents"; "How old": "68", not "thousands"
         typed = [[w for w in (_with_unit(s.text, sp, asked.unit) for sp in spans) if w is not None]
                  for s, spans in zip(sents, typed)]
@@ -333,6 +365,13 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         # the Quds Force" is the one the question names by his role, not the one it asks for
         own = set(terms(question)) - set(terms(asked.asks_for)) - set(terms(_verb(question, asked.asks_for))) - _TYPE_NOUNS
         typed = [[sp for sp in spans if not _named_by(s.text, sp, own)] for s, spans in zip(sents, typed)]
+    if asked.kind == "person":
+        # "a state judge" names no one: where some sentence names a new person, an indefinite role is no
+        # answer ("Who suspended his licence?" over "... by a state judge" and "Judge Adam Jacobs said ...")
+        def indefinite(s: Sentence, sp: tuple[int, int]) -> bool:
+            return _INDEFINITE.match(s.text[sp[0]:sp[1]]) is not None and is_role(s.text[sp[0]:sp[1]])
+        if any(not indefinite(s, sp) for s, spans in zip(sents, typed) for sp in spans):
+            typed = [[sp for sp in spans if not indefinite(s, sp)] for s, spans in zip(sents, typed)]
     counts = np.zeros(len(sents), dtype=np.float32)
     if asked.counted:  # "how many Tests": a count beside "Tests" is preferred, not required ("440 troops")
         for i, (s, spans) in enumerate(zip(sents, typed)):
@@ -395,13 +434,15 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         else:  # the speaker's own words: quoted, or standing alone (the speaker was named before them);
             # or reported ("Rouhani said the killing doubled ..."): half as much
             quoted = [_QUOTE.search(s.text) is not None for s in sents]
-            by = [_said_by(s.text, asked.speaker) or (q and _PRONOUN_SAID.search(s.text) is not None
-                                                      and _said_by(s.passage.text, asked.speaker))
-                  for s, q in zip(sents, quoted)]
+            # ... named by surname, or by first name as celebrity news does ("Gigi said" for Gigi Hadid)
+            first = re.search(rf"\b([A-Z][\w'’-]+)\s+{re.escape(asked.speaker)}\b", question) if asked.speaker else None
+            speakers = [asked.speaker] + ([first.group(1)] if first and first.group(1).lower() not in _NOT_FIRST else [])
+            by = [any(_said_by(s.text, x) or (q and _PRONOUN_SAID.search(s.text) is not None and _said_by(s.passage.text, x))
+                      for x in speakers) for s, q in zip(sents, quoted)]
             told = [_ATTRIBUTED.search(s.text) is not None for s in sents]
             # (a quote mark alone is no quotation of theirs: 'The Commission wrote to Vodafone to challenge
             # "the high rates"' names Vodafone and quotes the Commission)
-            marked = [(b and t and q) or (s.text.lstrip()[:1] in "“\"" and not t)
+            marked = [(b and t and q) or (s.text.lstrip()[:1] in "“\"‘'" and not t)
                       for s, b, t, q in zip(sents, by, told, quoted)]
             reported = [not m and b and t for m, b, t in zip(marked, by, told)]
             score = score + MARKER_BONUS / 2 * np.array(reported, dtype=np.float32)
@@ -619,6 +660,12 @@ def _bridge(chosen: list[list[int]], order: list[int], sents: list[Sentence], ty
             continue
         return i
     return None
+
+
+# Capitalised words before a speaker's surname that are no first name ("What did Kremlin spokesman Peskov say?")
+_NOT_FIRST = frozenset("what did does do has have had how the president minister senator governor mayor chief "
+                       "spokesman spokeswoman secretary general judge dr mr mrs ms sir lord lady prime foreign "
+                       "kremlin white house labour tory democrat republican".split())
 
 
 def _said_by(text: str, speaker: str) -> bool:

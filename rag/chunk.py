@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "gen", "gov", "sen", "rep", "rev", "st", "sr", "jr", "lt", "col",
     "maj", "capt", "cpt", "sgt", "adm", "cmdr", "brig", "pres", "supt", "insp", "det", "hon", "amb",
+    "spc", "pvt", "pfc", "pte", "cpl", "lcpl", "ssgt", "msgt", "sgts", "lieut", "comdr", "fr", "msgr", "atty",
+    "gens", "sens", "reps", "govs", "messrs", "mme", "mlle", "asst",
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
     "mon", "tue", "tues", "wed", "thu", "thurs", "fri", "sat", "sun",
     "inc", "corp", "ltd", "co", "bros", "no", "nos", "vs", "v", "etc", "approx", "est", "dept", "univ",

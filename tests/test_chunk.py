@@ -31,6 +31,12 @@ def test_sentences_respect_abbreviations_initials_and_quotes():
     ]
 
 
+def test_military_and_clerical_ranks_end_no_sentence():
+    t = "She went with her boyfriend, Army Spc. Caleb Barnes, to a concert. Pte. Dicks and Fr. Moore came."
+    assert [t[a:b] for a, b in sentence_spans(t)] == [
+        "She went with her boyfriend, Army Spc. Caleb Barnes, to a concert.", "Pte. Dicks and Fr. Moore came."]
+
+
 def test_us_before_a_new_sentence_splits():
     t = "It was designated a terror group by the U.S. The group has members."
     assert [t[a:b] for a, b in sentence_spans(t)] == ["It was designated a terror group by the U.S.", "The group has members."]
