@@ -134,9 +134,10 @@ _CAUSE = re.compile(r"(?i)\b(?:because|due to|owing to|as a result|result of|in 
                     r"so that|in order to|reasons?\b|citing|cited|blamed?|blaming|caused by|led to|prompted|triggered|"
                     r"after|amid|following|for fear|fearing|aimed at|designed to|intended to|in a bid|so as to|on the grounds|"
                     r"given that|out of (?:fear|concern|respect)|as a sign of|thanks to|in light of|in the wake of|"
-                    r"over concerns?)\b")
+                    r"over concerns?|in (?:the )?hopes?|hoping to)\b")
 # the words themselves: a quotation, not a report of it ("X said the deal was fair"); in double quote marks,
 # or in single ones as British tabloids quote ("Gigi said: 'From Kendall I learned ...'"), opening at a word
+_WEAK_CAUSES = frozenset({"after", "amid", "following", "in the wake of"})
 _QUOTE = re.compile(r"[“”\"]|(?:^|(?<=[\s:(—–-]))[‘'](?=\w)")
 _ATTRIBUTED = re.compile(r"\b(?:said|says|saying|told|tells|added|adds|wrote|writes|asked|stressed|warned|insisted|argued|"
                          r"tweeted|quoted|remarked|noted|according to)\b")
@@ -425,12 +426,17 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
                           for sp in spans)
             score[i] += ANSWER_SUPPORT * support - UNSUPPORTED_SPAN * (1 - support)
     marked: list[bool] = []
+    weak: list[bool] = []
     reported: list[bool] = []
     if asked.kind in ("reason", "quote"):
         # "Why ...?" is answered by a sentence that gives a cause ("resigned after ...", "because ..."),
         # "What did X say ...?" by one that quotes them; the rest of the score finds the topic.
         if asked.kind == "reason":
-            marked = [_CAUSE.search(s.text) is not None for s in sents]
+            # "after", "amid", "following" often only date the event ("died after she was diagnosed"):
+            # a sentence with no other marker counts half, and leads only where no other does
+            causes = [[m.group(0).lower() for m in _CAUSE.finditer(s.text)] for s in sents]
+            marked = [bool(c) for c in causes]
+            weak = [bool(c) and all(w in _WEAK_CAUSES for w in c) for c in causes]
         else:  # the speaker's own words: quoted, or standing alone (the speaker was named before them);
             # or reported ("Rouhani said the killing doubled ..."): half as much
             quoted = [_QUOTE.search(s.text) is not None for s in sents]
@@ -447,6 +453,8 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             reported = [not m and b and t for m, b, t in zip(marked, by, told)]
             score = score + MARKER_BONUS / 2 * np.array(reported, dtype=np.float32)
         score = score + MARKER_BONUS * np.array(marked, dtype=np.float32)
+        if weak:
+            score = score - MARKER_BONUS / 2 * np.array(weak, dtype=np.float32)
     if asked.subject:  # "Who is Betsy DeVos?": a sentence that says what she is answers, naming her in full or not
         naming = _name_pattern(asked.subject)
         named = np.array([naming.search(s.passage.text) is not None for s in sents])
@@ -469,9 +477,10 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         chosen = _overview(order, score, sents, vecs, asked.points or OVERVIEW_POINTS)
     else:
         chosen = _pick(order, score, sents, vecs, settings.max_answer_sentences)
-        if asked.kind == "reason" and chosen and not marked[chosen[0][0]]:
+        if asked.kind == "reason" and chosen and (not marked[chosen[0][0]] or weak[chosen[0][0]]):
             # a cause that scores close to the best sentence leads: the best only restates the event
-            at = next((g for g, group in enumerate(chosen) if marked[group[0]]), 0)
+            at = next((g for g, group in enumerate(chosen) if marked[group[0]] and not weak[group[0]]),
+                      next((g for g, group in enumerate(chosen) if marked[group[0]]), 0))
             chosen.insert(0, chosen.pop(at))
         if asked.factoid and chosen and not typed[chosen[0][0]]:
             # The best sentence holds nothing of the kind asked for, so it can't be the answer's first:

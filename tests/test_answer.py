@@ -563,3 +563,16 @@ def test_words_in_single_quote_marks_by_first_name_are_the_speakers(licence):
 def test_how_many_is_a_count_not_a_sum_of_money(licence):
     a = licence.ask("How many vintage cars did Marco Bellini sell at auction?")
     assert a.short_answer is not None and a.short_answer.text == "40", (a.answer, a.short_answer)
+
+
+APPENDIX = """Dunmore man dies after refusing surgery
+
+A 30-year-old Dunmore man died after he was admitted to hospital with a burst appendix and refused surgery that would have saved his life. Doctors at St Brigid's Hospital said they had urged him to accept the operation. He refused the surgery because he feared the anaesthetic, his sister told reporters. The hospital said it would review its procedures.
+"""
+
+
+def test_why_leads_with_a_cause_not_with_after_that_only_dates_the_event(tmp_path_factory, embedder):
+    """"died after he was admitted" dates the death; "because he feared the anaesthetic" gives the cause."""
+    idx = _index_of(tmp_path_factory, embedder, "appendix", {"dunmore.txt": APPENDIX})
+    a = idx.ask("Why did the Dunmore man refuse surgery?")
+    assert a.grounded and "because he feared the anaesthetic" in a.citations[0].text, a.answer
