@@ -392,6 +392,8 @@ def analyse(question: str, *, choice: bool = True) -> Analysis:
     # After the kinds a phrase decides (summaries, why, how much, when), "which X" asks for an X
     head, phrase = _wh_head_kind(question)
     kind: Kind = first if first in _BY_PHRASE else (head or first)
+    if kind == "other" and _PART_OF_PLACE.search(question):  # "In which part of Manhattan ...?"
+        kind = "place"
     named = _NAME_OF.search(question)
     if named:  # "the name of the Berlin sauna club": a club's name, not a person's
         kind = next((k for k in map(noun_kind, named.group(1).lower().split()) if k), kind)
@@ -417,6 +419,9 @@ def analyse(question: str, *, choice: bool = True) -> Analysis:
                     measure=measured(question) if kind in ("number", "amount") else "",
                     counted=counted(question) if kind == "number" else "",
                     unit=unit(question) if kind == "number" else "")
+
+
+_PART_OF_PLACE = re.compile(r"\b(?:[Ww]hich|[Ww]hat) (?:part|area|side|section|corner|end) of (?:the )?[A-Z]")
 
 
 # A company's profit is not its sales: a figure that "what" asks for by one of these names must stand

@@ -32,8 +32,8 @@ _DATE = re.compile(
     rf"|\b{_MONTHS}\s+\d{{4}}\b"                                              # March 2017
     rf"|\b\d{{4}}-\d{{2}}-\d{{2}}\b"                                          # 2017-03-19
     rf"|\b(?:last|next|this|on|early|late)\s+{_DAYS}\b|\b{_DAYS}\b"          # on Monday
-    rf"|\b(?:in|since|until|by|from|before|after|of)\s+(?:(?:early|mid|late)-?\s*)?(?:1[89]|20)\d{{2}}s?\b"
-    rf"|\b(?:the\s+)?(?:(?:early|mid|late)-?\s*)?(?:1[89]|20)\d0s\b"                        # the 1950s
+    rf"|\b(?i:in|since|until|by|from|before|after|of)\s+(?:(?:early|mid|late)-?\s*)?(?:1[89]|20)\d{{2}}s?\b"  # In 1999
+    rf"|\b(?:(?i:the)\s+)?(?:(?:early|mid|late)-?\s*)?(?:1[89]|20)\d0s\b"                        # the 1950s
     rf"|\b(?:yesterday|today|tonight|last (?:week|month|year|night)|next (?:week|month|year))\b"
     rf"|\b{_MONTHS}(?=[\s,.])")
 _SCALE = r"(?:\s?(?:bn|m)\b|\s+(?:thousand|million|billion|trillion)\b)?"  # "920.8m", "$2 bn", "3 million"
@@ -407,7 +407,7 @@ _PLACE_WORDS = re.compile(r"\b(?:River|Lake|Mountains?|Mount|Mt|Islands?|Valley|
                           r"Province|County|District|Region|Territory|Heights|Springs|Harbou?r|Beach|"
                           r"(?:East|West|North|South) Side)\b")  # "Manhattan's Upper West Side"
 _APPOSED = re.compile(r"\s*,\s*(?:a|an|the|its|his|her|their|[A-Z][\w.-]*['’]s)\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)")
-_BEFORE_NOUN = re.compile(r"\b(?:the|a|an|its|his|her|their)\s+(?:[\w-]+\s+){0,2}?([a-z][\w-]*),?\s+"
+_BEFORE_NOUN = re.compile(r"(?:\b(?:the|a|an|its|his|her|their)|[A-Z][\w.-]*['’]s)\s+(?:[\w-]+\s+){0,2}?([a-z][\w-]*),?\s+"
                           r"(?:(?:called|named|dubbed|known as)\s+)?$")  # "a network called LokiTorrent"
 
 
@@ -421,7 +421,8 @@ def _apposition(text: str, a: int, b: int) -> str | None:
     ('organisation', 'place')
     """
     after = _APPOSED.match(text, b)
-    if after:
+    if after and re.match(r"\s*,\s*[A-Z]", text[after.end():]) is None:
+        # ("Hiroshi Ishiguro, Japan's top advertising agency, Dentsu ...": the agency is the name after it)
         for word in after.group(1).split():
             kind = noun_kind(word)
             if kind is not None:

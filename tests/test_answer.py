@@ -338,6 +338,11 @@ def test_spans_from_cnn_and_daily_mail_sentences():
     assert [frat[a:b] for a, b in typed_spans(frat, "organisation")] == ["Zeta Beta Tau"]
     flat = "The complex is on Manhattan's Upper West Side."
     assert any("Upper West Side" in flat[a:b] for a, b in typed_spans(flat, "place"))
+    agency = "Working with roboticist Hiroshi Ishiguro, Japan’s top advertising agency, Dentsu dreamed up the idea."
+    assert [agency[a:b] for a, b in typed_spans(agency, "organisation")] == ["Dentsu"]  # the agency is the name after it
+    assert [agency[a:b] for a, b in typed_spans(agency, "person")] == ["Hiroshi Ishiguro"]
+    voted = "In 1999 the poster was voted poster of the century."
+    assert [voted[a:b] for a, b in typed_spans(voted, "date")] == ["1999"]  # "In" starts the sentence
     paper = "The students want to return to the college, reports The Times Union of Albany."
     assert novel_spans(paper, "place", set(terms("At which hospital did he die?")), place="hospital") == []
 
@@ -539,7 +544,7 @@ def test_no_sentence_close_to_the_best_holds_the_kind_asked_for_so_it_is_decline
 
 LICENCE = """Reality star loses his driving licence
 
-Reality TV star Marco Bellini has had his driving licence suspended for two years by a state judge who called his driving record the worst she had ever seen. Bellini, 44, was also fined 2,000 dollars. Superior Court Judge Alma Reyes said Bellini had shown a 'general disrespect for the law', citing dozens of previous infractions. Speaking to reporters outside the court, Marco said: 'I accept the decision and I will learn from it.' The crash that ended his appeal involved an 81-year-old driver and cost the county $3.5 million. Bellini was flying home on Flight 2937 from Denver when the letter came. At auction last month his 40 vintage cars sold for $3.5 million.
+Reality TV star Marco Bellini has had his driving licence suspended for two years by a state judge who called his driving record the worst she had ever seen. Bellini, 44, was also fined 2,000 dollars. Superior Court Judge Alma Reyes said Bellini had shown a 'general disrespect for the law', citing dozens of previous infractions. Speaking to reporters outside the court, Marco said: 'I accept the decision and I will learn from it.' The crash that ended his appeal involved an 81-year-old driver and cost the county $3.5 million. Bellini was flying home on Flight 2937 from Denver when the letter came. At auction last month his 40 vintage cars sold for $3.5 million. The police officer who stopped him, Tom Greer, told the hearing Bellini had been driving at twice the limit. Bellini's attorney, Dana Whitfield, said he would appeal. His best-known car is the famous 1961 Ferrari his father raced.
 """
 
 
@@ -576,3 +581,15 @@ def test_why_leads_with_a_cause_not_with_after_that_only_dates_the_event(tmp_pat
     idx = _index_of(tmp_path_factory, embedder, "appendix", {"dunmore.txt": APPENDIX})
     a = idx.ask("Why did the Dunmore man refuse surgery?")
     assert a.grounded and "because he feared the anaesthetic" in a.citations[0].text, a.answer
+
+
+def test_in_what_year_is_answered_by_a_year_standing_alone(licence):
+    a = licence.ask("In what year was the Ferrari that Marco Bellini's father raced built?")
+    assert a.short_answer is not None and a.short_answer.text == "1961", (a.answer, a.short_answer)
+
+
+def test_which_part_of_a_place_asks_for_a_place():
+    from rag.question import analyse
+
+    assert analyse("In which part of Manhattan is the Stonehenge Village complex?").kind == "place"
+    assert analyse("What part of the plan failed?").kind != "place"
