@@ -954,7 +954,7 @@ def _beside(text: str, span: tuple[int, int], noun: str, *, after: bool = False)
 def _support(text: str, span: tuple[int, int], asks: set[str], side: str, weights: dict[str, float]) -> float:
     """How well what the question asks stands beside `span` of `text`, 0..1: half the nearest asking word
     (`_closeness`), half the share of their weight its clause says (`_window_share`)."""
-    return WINDOW_MIX * _window_share(text, span, weights) + (1 - WINDOW_MIX) * _closeness(text, span, asks, side)
+    return WINDOW_MIX * _window_share(text, span, weights) + (1 - WINDOW_MIX) * _closeness(text, span, asks, side, weights)
 
 
 # Words that qualify what is asked without saying what it is ("the final score", "the latest figures"):

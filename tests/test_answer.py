@@ -583,6 +583,21 @@ def test_why_leads_with_a_cause_not_with_after_that_only_dates_the_event(tmp_pat
     assert a.grounded and "because he feared the anaesthetic" in a.citations[0].text, a.answer
 
 
+def test_a_rarer_asked_word_beside_a_name_counts_for_more_than_a_common_one():
+    """"Who is Jeffrey Williams's lawyer in the case over the shooting of two police officers?": the name
+    beside "attorney" (the question's "lawyer", rare) stands closer to what is asked than the one beside
+    "officer" (common in such news), though each stands right beside its word."""
+    from rag.answer import _closeness
+    from rag.terms import terms
+
+    t = "The former officer, Tom Greer, testified. Williams' attorney, Dana Whitfield, said he would appeal."
+    greer, whitfield = (t.find("Tom Greer"), t.find("Tom Greer") + 9), (t.find("Dana Whitfield"), t.find("Dana Whitfield") + 14)
+    asks = set(terms("lawyer officer"))
+    weights = {terms("lawyer")[0]: 6.0, terms("officer")[0]: 1.5}
+    assert _closeness(t, greer, asks) == _closeness(t, whitfield, asks) == 1.0  # by distance alone, a tie
+    assert _closeness(t, whitfield, asks, weights=weights) == 1.0 > _closeness(t, greer, asks, weights=weights) == 0.5
+
+
 def test_in_what_year_is_answered_by_a_year_standing_alone(licence):
     a = licence.ask("In what year was the Ferrari that Marco Bellini's father raced built?")
     assert a.short_answer is not None and a.short_answer.text == "1961", (a.answer, a.short_answer)
