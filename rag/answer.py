@@ -170,6 +170,16 @@ _YEARS_OLD = re.compile(r"[\s-]*(?:years?[\s-]old|year-old)\b", re.I)  # "21-yea
 _AGED = re.compile(r"\b(?:aged?|age of)\s*$", re.I)  # "aged 62", "at the age of 62"
 
 
+_ASKS_MONEY = re.compile(r"(?i)\b(?:price|prices|priced|cost|costs|fee|fees|fine|fined|salary|salaries|paid|pay|pays|"
+                         r"spend|spent|worth|compensation|damages|bail|bonus|wages?|funding|donated|award|awarded)\b")
+_ASKS_RATE = re.compile(r"(?i)\bby how much\b|\bper ?cent|\bpercentage\b|\bshare of\b|\brate\b")
+# Someone a sentence doesn't name yet ("A man charged with ...", "a 40-year-old woman"), of its own words
+_SOMEONE = re.compile(r"(?i)\b(?:a|an)\s+(?:[\w-]+\s+){0,3}?(?:man|woman|boy|girl|teenager|youth|person|pensioner|"
+                      r"student|driver|worker|suspect|mother|father|officer|soldier|doctor|nurse|teacher|"
+                      r"general|official|judge|lawyer|businessman|businesswoman)\b")
+_MONEY = re.compile(r"[$€£¥₹]|\b(?:US|USD|EUR|GBP|RUB)\b|\b(?:dollars?|euros?|pounds?|rubles?|roubles?|yuan|yen|rupees?|"
+                    r"francs?|pesos?|lira|kron[aeo]r?|rand|won|dinars?|riyals?|rials?|shekels?|hryvnias?|zloty|lei|"
+                    r"baht|ringgit|naira|shillings?|cents|pence)\b", re.I)
 _ASKS_COUNT = re.compile(r"(?i)\bhow many\b|\bwhat number of\b")
 
 
@@ -362,6 +372,9 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         typed = [[sp for sp in spans if _beside(s.text, sp, asked.measure)] for s, spans in zip(sents, typed)]
     if asked.kind == "number" and _ASKS_SCORE.search(question):  # "What was the score?": "34-28", not "a 25-point deficit"
         typed = [[sp for sp in spans if _PAIR.fullmatch(s.text[sp[0]:sp[1]])] or spans for s, spans in zip(sents, typed)]
+    if asked.kind == "amount" and _ASKS_MONEY.search(question) and not _ASKS_RATE.search(question):
+        # "What price per share did HNA pay?": a sum of money answers, "10 percent" doesn't
+        typed = [[sp for sp in spans if _MONEY.search(s.text[sp[0]:sp[1]])] for s, spans in zip(sents, typed)]
     if asked.kind == "number" and _ASKS_COUNT.search(question):  # "How many items ...?": not "$3.64 million"
         typed = [[sp for sp in spans if _a_count(s.text, sp)] for s, spans in zip(sents, typed)]
     if asked.unit:  # "How long did the call last?": "45 minutes", not "two presidents"; "How old": "68", not "thousands"
@@ -372,6 +385,8 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         # the Quds Force" is the one the question names by his role, not the one it asks for
         own = set(terms(question)) - set(terms(asked.asks_for)) - set(terms(_verb(question, asked.asks_for))) - _TYPE_NOUNS
         typed = [[sp for sp in spans if not _named_by(s.text, sp, own)] for s, spans in zip(sents, typed)]
+    named_next: dict[int, tuple[int, tuple[int, int]]] = {}  # a role's sentence -> the next one, naming it
+    side = _answer_side(question)
     if asked.kind == "person":
         # "a state judge" names no one: where some sentence names a new person, an indefinite role is no
         # answer ("Who suspended his licence?" over "... by a state judge" and "Judge Adam Jacobs said ...")
@@ -379,13 +394,19 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             return _INDEFINITE.match(s.text[sp[0]:sp[1]]) is not None and is_role(s.text[sp[0]:sp[1]])
         if any(not indefinite(s, sp) for s, spans in zip(sents, typed) for sp in spans):
             typed = [[sp for sp in spans if not indefinite(s, sp)] for s, spans in zip(sents, typed)]
+        # ... but "A man charged with the murder ... has appeared in court. Damien McLaughlin, 40, ..." names
+        # the man in the sentence after: the sentence answers as that name would
+        for i, s in enumerate(sents):
+            someone = _SOMEONE.search(s.text) if not typed[i] and side != "after" else None
+            nxt = _named_next(i, sents, typed) if someone else None
+            if someone and nxt is not None:
+                typed[i], named_next[i] = [someone.span()], nxt
     counts = np.zeros(len(sents), dtype=np.float32)
     if asked.counted:  # "how many Tests": a count beside "Tests" is preferred, not required ("440 troops")
         for i, (s, spans) in enumerate(zip(sents, typed)):
             beside = [sp for sp in spans if _beside(s.text, sp, asked.counted, after=True)]
             if beside:
                 typed[i], counts[i] = beside, 1.0
-    side = _answer_side(question)
     if asked.kind == "person" and side != "after":
         # "He gave Cooper his pardon": its "He" is the new person the sentence before names (`_antecedent`),
         # so it may answer as that name would; the answer then leads with that sentence, naming him.
@@ -495,7 +516,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             chosen.insert(0, chosen.pop(at))
         if asked.kind == "person" and chosen and side != "after":
             # "He contributed to ...": who "he" is was said before; that sentence leads, naming him.
-            referent = _antecedent(chosen[0][0], sents, typed, settings.spans)
+            referent = _antecedent(chosen[0][0], sents, typed, settings.spans) or named_next.get(chosen[0][0])
             if referent is not None:
                 j = referent[0]
                 chosen = [[j]] + [g for g in chosen if j not in g][: settings.max_answer_sentences - 1]
@@ -652,6 +673,18 @@ def _antecedent(i: int, sents: list[Sentence], typed: list[list[tuple[int, int]]
         if people:
             first = people[0]  # the subject, as a rule ("Rowan Adler, a surgeon at ..., was honoured")
             return (j, first) if first in typed[j] else None
+    return None
+
+
+def _named_next(i: int, sents: list[Sentence], typed: list[list[tuple[int, int]]]) -> tuple[int, tuple[int, int]] | None:
+    """The sentence right after sentence `i` in its article, when it opens with a new person's name
+    ("A man has appeared in court. Damien McLaughlin, 40, of Belfast, ..."), with that name's span."""
+    s = sents[i]
+    end = s.start + len(s.text)
+    for j, t in enumerate(sents):
+        if t.passage.doc_id == s.passage.doc_id and 0 <= t.start - end <= 2:
+            first = [sp for sp in typed[j] if sp[0] == 0 and not is_role(t.text[sp[0]:sp[1]])]
+            return (j, first[0]) if first else None
     return None
 
 

@@ -396,7 +396,12 @@ def analyse(question: str, *, choice: bool = True) -> Analysis:
         kind = "place"
     named = _NAME_OF.search(question)
     if named:  # "the name of the Berlin sauna club": a club's name, not a person's
-        kind = next((k for k in map(noun_kind, named.group(1).lower().split()) if k), kind)
+        words = named.group(1).lower().split()
+        at = next((i for i, w in enumerate(words) if noun_kind(w)), None)
+        if at is not None:
+            kind = noun_kind(words[at]) or kind
+            if kind == "place":  # "the name of the home village": a village, so no country answers it
+                head, phrase = kind, " ".join(words[: at + 1])
     points = 0
     m = re.search(r"\bin (two|three|four|five|\d) (points|bullets?)\b", question, re.I)
     if m:

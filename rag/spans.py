@@ -68,7 +68,7 @@ _LEGAL_FORM = re.compile(r"\b(?:Corporation|Corp|Inc|Incorporated|Ltd|Limited|LL
 _GREEK = r"(?:Alpha|Beta|Gamma|Delta|Epsilon|Zeta|Eta|Theta|Iota|Kappa|Lambda|Mu|Nu|Xi|Omicron|Pi|Rho|Sigma|Tau|Upsilon|Phi|Chi|Psi|Omega)"
 _ORG_WORDS = re.compile(
     rf"\b{_GREEK} {_GREEK}\b|"  # "Zeta Beta Tau": a fraternity or sorority
-    r"\b(?:Ministry|Council|Party|Bank|Agency|Committee|Union|Organi[sz]ation|Association|Court|Army|Corps|Forces?|"
+    r"\b(?:Ministry|Affairs|Council|Party|Bank|Agency|Committee|Union|Organi[sz]ation|Association|Court|Army|Corps|Forces?|"
     r"Guards?|Police|Department|Office|Commission|Parliament|Congress|Senate|Assembly|University|Company|"
     r"Corporation|Corp|Inc|Ltd|Group|Times|News|Post|Press|Institute|Foundation|Federation|Front|Movement|"
     r"Brigades?|Fund|Service|Authority|Administration|Pentagon|Kremlin|Cabinet|Navy|Airlines?|Church|League|"
@@ -334,7 +334,8 @@ def _names(text: str) -> list[tuple[int, int, str]]:
                 continue
         before = text[max(0, a - 40):a]
         titles = list(_TITLE_WORDS.finditer(name))
-        if titles and titles[-1].end() < len(name) and _ORG_WORDS.search(name[:titles[-1].start()]):
+        if titles and titles[-1].end() < len(name) and _ORG_WORDS.search(name[:titles[-1].start()]) \
+                and not _ORG_WORDS.search(name[titles[-1].end():]):  # "Ministry of Foreign Affairs" names no one
             # "Iranian Armed Forces Chief of Staff Mohammad Bagheri": an organisation's officer, by name
             out.append((a + titles[-1].end(), b, "person"))
             continue

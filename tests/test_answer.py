@@ -343,6 +343,8 @@ def test_spans_from_cnn_and_daily_mail_sentences():
     assert [agency[a:b] for a, b in typed_spans(agency, "person")] == ["Hiroshi Ishiguro"]
     voted = "In 1999 the poster was voted poster of the century."
     assert [voted[a:b] for a, b in typed_spans(voted, "date")] == ["1999"]  # "In" starts the sentence
+    ministry = "The Ministry of Foreign Affairs and the Committee on Children & Youth Affairs met."
+    assert typed_spans(ministry, "person") == []  # "Affairs" is no one
     paper = "The students want to return to the college, reports The Times Union of Albany."
     assert novel_spans(paper, "place", set(terms("At which hospital did he die?")), place="hospital") == []
 
@@ -608,3 +610,28 @@ def test_which_part_of_a_place_asks_for_a_place():
 
     assert analyse("In which part of Manhattan is the Stonehenge Village complex?").kind == "place"
     assert analyse("What part of the plan failed?").kind != "place"
+    village = analyse("What is the name of the home village in Vietnam that she left at 17?")
+    assert (village.kind, village.asks_for) == ("place", "home village")  # so no country answers it
+
+
+COURT = """Man charged over prison officer's murder appears in court
+
+A man charged in connection with the murder of prison officer Alan Reid in 2014 has appeared at the High Court in Cork. Declan Moran, 40, of Mallow Road, was arrested yesterday on foot of a European Arrest Warrant. He is wanted by the authorities in Northern Ireland. Separately, Harbour Group paid 30 million euros for a 9.9 percent stake in Nordbank, the court heard.
+"""
+
+
+@pytest.fixture(scope="module")
+def court(tmp_path_factory, embedder):
+    return _index_of(tmp_path_factory, embedder, "court", {"reid.txt": COURT})
+
+
+def test_a_man_the_next_sentence_names_is_answered_by_that_name(court):
+    """News says "A man charged ... has appeared in court." and names him in the next sentence."""
+    a = court.ask("Who was charged over the murder of prison officer Alan Reid?")
+    assert a.short_answer is not None and a.short_answer.text == "Declan Moran", (a.answer, a.short_answer)
+    assert a.citations[0].text.startswith("Declan Moran"), a.answer
+
+
+def test_what_price_is_a_sum_of_money_not_a_percentage(court):
+    a = court.ask("What price did Harbour Group pay for its stake in Nordbank?")
+    assert a.short_answer is not None and a.short_answer.text == "30 million euros", (a.answer, a.short_answer)
