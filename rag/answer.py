@@ -136,9 +136,10 @@ _CAUSE = re.compile(r"(?i)\b(?:because|due to|owing to|as a result|result of|in 
                     r"after|amid|following|for fear|fearing|aimed at|designed to|intended to|in a bid|so as to|on the grounds|"
                     r"given that|out of (?:fear|concern|respect)|as a sign of|thanks to|in light of|in the wake of|"
                     r"over concerns?|in (?:the )?hopes?|hoping to)\b")
+# Markers that often only date an event ("died after she was diagnosed"): a cause only where no other is
+_WEAK_CAUSES = frozenset({"after", "amid", "following", "in the wake of"})
 # the words themselves: a quotation, not a report of it ("X said the deal was fair"); in double quote marks,
 # or in single ones as British tabloids quote ("Gigi said: 'From Kendall I learned ...'"), opening at a word
-_WEAK_CAUSES = frozenset({"after", "amid", "following", "in the wake of"})
 _QUOTE = re.compile(r"[“”\"]|(?:^|(?<=[\s:(—–-]))[‘'](?=\w)")
 _ATTRIBUTED = re.compile(r"\b(?:said|says|saying|told|tells|added|adds|wrote|writes|asked|stressed|warned|insisted|argued|"
                          r"tweeted|quoted|remarked|noted|according to)\b")
@@ -173,13 +174,13 @@ _AGED = re.compile(r"\b(?:aged?|age of)\s*$", re.I)  # "aged 62", "at the age of
 _ASKS_MONEY = re.compile(r"(?i)\b(?:price|prices|priced|cost|costs|fee|fees|fine|fined|salary|salaries|paid|pay|pays|"
                          r"spend|spent|worth|compensation|damages|bail|bonus|wages?|funding|donated|award|awarded)\b")
 _ASKS_RATE = re.compile(r"(?i)\bby how much\b|\bper ?cent|\bpercentage\b|\bshare of\b|\brate\b")
+_MONEY = re.compile(r"[$€£¥₹]|\b(?:US|USD|EUR|GBP|RUB)\b|\b(?:dollars?|euros?|pounds?|rubles?|roubles?|yuan|yen|rupees?|"
+                    r"francs?|pesos?|lira|kron[aeo]r?|rand|won|dinars?|riyals?|rials?|shekels?|hryvnias?|zloty|lei|"
+                    r"baht|ringgit|naira|shillings?|cents|pence)\b", re.I)
 # Someone a sentence doesn't name yet ("A man charged with ...", "a 40-year-old woman"), of its own words
 _SOMEONE = re.compile(r"(?i)\b(?:a|an)\s+(?:[\w-]+\s+){0,3}?(?:man|woman|boy|girl|teenager|youth|person|pensioner|"
                       r"student|driver|worker|suspect|mother|father|officer|soldier|doctor|nurse|teacher|"
                       r"general|official|judge|lawyer|businessman|businesswoman)\b")
-_MONEY = re.compile(r"[$€£¥₹]|\b(?:US|USD|EUR|GBP|RUB)\b|\b(?:dollars?|euros?|pounds?|rubles?|roubles?|yuan|yen|rupees?|"
-                    r"francs?|pesos?|lira|kron[aeo]r?|rand|won|dinars?|riyals?|rials?|shekels?|hryvnias?|zloty|lei|"
-                    r"baht|ringgit|naira|shillings?|cents|pence)\b", re.I)
 _ASKS_COUNT = re.compile(r"(?i)\bhow many\b|\bwhat number of\b")
 
 
@@ -231,6 +232,30 @@ def _verb(question: str, asks_for: str) -> str:
     committee?", "did" in "Which official did ...?"), or "" when none follows."""
     m = re.match(rf"(?i)\s*(?:who|whom|what|which)\s+(?:{re.escape(asks_for)}\s+)?([\w'’-]+)", question)
     return m.group(1) if m else ""
+
+
+def _roles_of(text: str, span: tuple[int, int]) -> set[str]:
+    """The role nouns the name `text[span]` is given, as terms: in an apposition right after it ("Feng
+    Xin'an, a 43-year-old sales manager at ...": manager; "Rosario Castellano, deputy commander of ...":
+    deputy, commander) and in the title right before it ("Superior Court Judge Adam Jacobs": judge);
+    empty when neither gives one."""
+    a, b = span
+    found: set[str] = set()
+    after = _APPOSED_ROLE.match(text, b)
+    if after:
+        for w in (after.group(1) + after.group(2)).split():
+            if noun_kind(w) == "person":
+                found |= {_LEMMA.get(t, t) for t in terms(w)}
+            elif found:
+                break  # the role's noun phrase ends ("deputy commander" of ...)
+    before = _TITLE_BEFORE.search(text, max(0, a - 60), a)
+    if before:
+        for word in reversed(before.group(1).split()):
+            if not (word[:1].isupper() or noun_kind(word.lower()) == "person"):
+                break
+            if noun_kind(word.lower()) == "person":
+                found |= {_LEMMA.get(t, t) for t in terms(word)}
+    return found
 
 
 def _named_by(text: str, span: tuple[int, int], own: set[str]) -> bool:
@@ -401,6 +426,14 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             nxt = _named_next(i, sents, typed) if someone else None
             if someone and nxt is not None:
                 typed[i], named_next[i] = [someone.span()], nxt
+    if asked.kind == "person" and not asked.subject:
+        # "Who is the chief executive of BTCC?": a name the article gives only other roles ("Feng Xin'an, a
+        # 43-year-old sales manager") is someone else; one with no role, or with one the question names, may answer
+        wanted = {_LEMMA.get(t, t) for w in re.findall(r"[A-Za-z-]+", question) if noun_kind(w) == "person"
+                  for t in terms(w)}
+        if wanted:
+            typed = [[sp for sp in spans if is_role(s.text[sp[0]:sp[1]]) or not (roles := _roles_of(s.text, sp))
+                      or roles & wanted] for s, spans in zip(sents, typed)]
     counts = np.zeros(len(sents), dtype=np.float32)
     if asked.counted:  # "how many Tests": a count beside "Tests" is preferred, not required ("440 troops")
         for i, (s, spans) in enumerate(zip(sents, typed)):

@@ -616,7 +616,7 @@ def test_which_part_of_a_place_asks_for_a_place():
 
 COURT = """Man charged over prison officer's murder appears in court
 
-A man charged in connection with the murder of prison officer Alan Reid in 2014 has appeared at the High Court in Cork. Declan Moran, 40, of Mallow Road, was arrested yesterday on foot of a European Arrest Warrant. He is wanted by the authorities in Northern Ireland. Separately, Harbour Group paid 30 million euros for a 9.9 percent stake in Nordbank, the court heard.
+A man charged in connection with the murder of prison officer Alan Reid in 2014 has appeared at the High Court in Cork. Declan Moran, 40, of Mallow Road, was arrested yesterday on foot of a European Arrest Warrant. He is wanted by the authorities in Northern Ireland. Separately, Harbour Group paid 30 million euros for a 9.9 percent stake in Nordbank, the court heard. Tom Hale, a spokesman for Nordbank, declined to comment on the sale.
 """
 
 
@@ -635,3 +635,9 @@ def test_a_man_the_next_sentence_names_is_answered_by_that_name(court):
 def test_what_price_is_a_sum_of_money_not_a_percentage(court):
     a = court.ask("What price did Harbour Group pay for its stake in Nordbank?")
     assert a.short_answer is not None and a.short_answer.text == "30 million euros", (a.answer, a.short_answer)
+
+
+def test_a_name_given_only_another_role_is_not_who_the_question_asks_for(court):
+    """"Who is Nordbank's chief executive?": its spokesman is named, its chief executive is not."""
+    a = court.ask("Who is the chief executive of Nordbank?")
+    assert a.short_answer is None or a.short_answer.text != "Tom Hale", (a.answer, a.short_answer)
