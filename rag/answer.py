@@ -276,7 +276,7 @@ def _roles_after(text: str, span: tuple[int, int]) -> set[str]:
 def _roles_of(text: str, span: tuple[int, int]) -> set[str]:
     """The role nouns the name `text[span]` is given, as terms: `_roles_after` and those of the title
     right before it ("Superior Court Judge Adam Jacobs": judge); empty when neither gives one."""
-    a, b = span
+    a = span[0]
     found = _roles_after(text, span)
     before = _TITLE_BEFORE.search(text, max(0, a - 60), a)
     if before:
