@@ -445,8 +445,9 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
     if asked.kind == "person":
         # "a state judge" names no one: where some sentence names a new person, an indefinite role is no
         # answer ("Who suspended his licence?" over "... by a state judge" and "Judge Adam Jacobs said ...")
-        def indefinite(s: Sentence, sp: tuple[int, int]) -> bool:
-            return _INDEFINITE.match(s.text[sp[0]:sp[1]]) is not None and is_role(s.text[sp[0]:sp[1]])
+        def indefinite(s: Sentence, sp: tuple[int, int]) -> bool:  # ... nor does a body ("the government")
+            said = s.text[sp[0]:sp[1]]
+            return is_role(said) and (_INDEFINITE.match(said) is not None or _COLLECTIVE.search(said) is not None)
         if any(not indefinite(s, sp) for s, spans in zip(sents, typed) for sp in spans):
             typed = [[sp for sp in spans if not indefinite(s, sp)] for s, spans in zip(sents, typed)]
         # ... but "A man charged with the murder ... has appeared in court. Damien McLaughlin, 40, ..." names
@@ -643,6 +644,8 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
 _PRONOUN_LEAD = re.compile(r"(?:[^,.;]{0,60},\s+)?(he|she)\b", re.I)  # "He ...", "As a director, he ..."
 ANTECEDENT_BACK = 4
 _INDEFINITE = re.compile(r"(?i)an?\s")  # "a judge", "an official": a role that names no one
+_COLLECTIVE = re.compile(r"(?i)\b(?:government|administration|forces|troops|side|group|militia|militants|gunmen|"
+                         r"police|family|officials)$")  # "the government": a body, not the person asked for
 _YEAR = re.compile(r"(?<![\d.,])(1[0-9]\d\d|20\d\d)(?![\d.,]\d)")
 _BARE_YEAR = re.compile(r"(?<![\d.,£$€-])\b(1[89]\d\d|20\d\d)\b(?![\d.,%-]?\d)(?!\s+[a-z]+s\b)(?!\s*(?:%|per))")
 

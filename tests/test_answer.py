@@ -616,7 +616,7 @@ def test_which_part_of_a_place_asks_for_a_place():
 
 COURT = """Man charged over prison officer's murder appears in court
 
-A man charged in connection with the murder of prison officer Alan Reid in 2014 has appeared at the High Court in Cork. Declan Moran, 40, of Mallow Road, was arrested yesterday on foot of a European Arrest Warrant. He is wanted by the authorities in Northern Ireland. Separately, Harbour Group paid 30 million euros for a 9.9 percent stake in Nordbank, the court heard. Tom Hale, a spokesman for Nordbank, declined to comment on the sale.
+A man charged in connection with the murder of prison officer Alan Reid in 2014 has appeared at the High Court in Cork. Declan Moran, 40, of Mallow Road, was arrested yesterday on foot of a European Arrest Warrant. He is wanted by the authorities in Northern Ireland. Separately, Harbour Group paid 30 million euros for a 9.9 percent stake in Nordbank, the court heard. Tom Hale, a spokesman for Nordbank, declined to comment on the sale. A senior judge in Cork has resigned over the government's handling of the case, accusing ministers of interference. "I have lost patience with the ministry," Judge Nora Quinn wrote in her letter.
 """
 
 
@@ -641,3 +641,10 @@ def test_a_name_given_only_another_role_is_not_who_the_question_asks_for(court):
     """"Who is Nordbank's chief executive?": its spokesman is named, its chief executive is not."""
     a = court.ask("Who is the chief executive of Nordbank?")
     assert a.short_answer is None or a.short_answer.text != "Tom Hale", (a.answer, a.short_answer)
+
+
+def test_a_body_is_no_answer_to_which_person_where_a_name_is_given(court):
+    """"the government" names no judge (here the named judge's sentence shares too little with the
+    question to be quoted, so the answer is declined rather than given as "the government")."""
+    a = court.ask("Which senior judge in Cork resigned, accusing ministers of interference?")
+    assert a.short_answer is None or a.short_answer.text == "Nora Quinn", (a.answer, a.short_answer)
