@@ -445,11 +445,11 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
     if asked.kind == "person":
         # "a state judge" names no one: where some sentence names a new person, an indefinite role is no
         # answer ("Who suspended his licence?" over "... by a state judge" and "Judge Adam Jacobs said ...")
-        def indefinite(s: Sentence, sp: tuple[int, int]) -> bool:  # ... nor does a body ("the government")
+        def names_no_one(s: Sentence, sp: tuple[int, int]) -> bool:  # ... nor does a body ("the government")
             said = s.text[sp[0]:sp[1]]
             return is_role(said) and (_INDEFINITE.match(said) is not None or _COLLECTIVE.search(said) is not None)
-        if any(not indefinite(s, sp) for s, spans in zip(sents, typed) for sp in spans):
-            typed = [[sp for sp in spans if not indefinite(s, sp)] for s, spans in zip(sents, typed)]
+        if any(not names_no_one(s, sp) for s, spans in zip(sents, typed) for sp in spans):
+            typed = [[sp for sp in spans if not names_no_one(s, sp)] for s, spans in zip(sents, typed)]
         # ... but "A man charged with the murder ... has appeared in court. Damien McLaughlin, 40, ..." names
         # the man in the sentence after: the sentence answers as that name would
         for i, s in enumerate(sents):
