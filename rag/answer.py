@@ -39,7 +39,7 @@ from .evidence import (SentenceCache, cite, idf_weights, seen_chance, sentence_s
 from .ner import parse
 from .question import analyse, choice_order, noun_kind
 from .settings import Settings
-from .spans import SpanBackend, is_role, names, novel_spans, typed_spans
+from .spans import MONEY, SpanBackend, is_role, names, novel_spans, typed_spans
 from .store import Store
 from .terms import terms
 from .types import Answer, Citation, Hits, Sentence, ShortAnswer
@@ -174,9 +174,6 @@ _AGED = re.compile(r"\b(?:aged?|age of)\s*$", re.I)  # "aged 62", "at the age of
 _ASKS_MONEY = re.compile(r"(?i)\b(?:price|prices|priced|cost|costs|fee|fees|fine|fined|salary|salaries|paid|pay|pays|"
                          r"spend|spent|worth|compensation|damages|bail|bonus|wages?|funding|donated|award|awarded)\b")
 _ASKS_RATE = re.compile(r"(?i)\bby how much\b|\bper ?cent|\bpercentage\b|\bshare of\b|\brate\b")
-_MONEY = re.compile(r"[$€£¥₹]|\b(?:US|USD|EUR|GBP|RUB)\b|\b(?:dollars?|euros?|pounds?|rubles?|roubles?|yuan|yen|rupees?|"
-                    r"francs?|pesos?|lira|kron[aeo]r?|rand|won|dinars?|riyals?|rials?|shekels?|hryvnias?|zloty|lei|"
-                    r"baht|ringgit|naira|shillings?|cents|pence)\b", re.I)
 # Someone a sentence doesn't name yet ("A man charged with ...", "a 40-year-old woman"), of its own words
 _SOMEONE = re.compile(r"(?i)\b(?:a|an)\s+(?:[\w-]+\s+){0,3}?(?:man|woman|boy|girl|teenager|youth|person|pensioner|"
                       r"student|driver|worker|suspect|mother|father|officer|soldier|doctor|nurse|teacher|"
@@ -184,16 +181,16 @@ _SOMEONE = re.compile(r"(?i)\b(?:a|an)\s+(?:[\w-]+\s+){0,3}?(?:man|woman|boy|gir
 _ASKS_COUNT = re.compile(r"(?i)\bhow many\b|\bwhat number of\b")
 
 
-def _a_count(text: str, span: tuple[int, int]) -> bool:
+def _a_count(text: str, span: tuple[int, int], sums: list[tuple[int, int]]) -> bool:
     """Whether the number `span` of `text` can be a count ("How many items were sold?"): not a sum of
     money or a percentage ("$3.64 million"), not an age ("an 81-year-old woman", "aged 62") and not the
-    number in a name ("Flight 2937").
+    number in a name ("Flight 2937"). `sums` are the sentence's amount spans (`typed_spans(text, "amount")`).
 
     >>> t = "The 81-year-old's 300 items fetched $3.64 million. Some 150 passengers were on Flight 2937."
-    >>> [t[a:b] for a, b in typed_spans(t, "number") if _a_count(t, (a, b))]
+    >>> [t[a:b] for a, b in typed_spans(t, "number") if _a_count(t, (a, b), typed_spans(t, "amount"))]
     ['300', '150']
     """
-    if any(a <= span[0] and span[1] <= b for a, b in typed_spans(text, "amount")):
+    if any(a <= span[0] and span[1] <= b for a, b in sums):
         return False
     label = _LABEL.search(text, 0, span[0])  # "Flight 2937", "Article 50", "Boeing 757": a name's number
     if label and label.group(1).lower() not in _COUNT_LEADS:
@@ -429,9 +426,12 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         typed = [[sp for sp in spans if _PAIR.fullmatch(s.text[sp[0]:sp[1]])] or spans for s, spans in zip(sents, typed)]
     if asked.kind == "amount" and _ASKS_MONEY.search(question) and not _ASKS_RATE.search(question):
         # "What price per share did HNA pay?": a sum of money answers, "10 percent" doesn't
-        typed = [[sp for sp in spans if _MONEY.search(s.text[sp[0]:sp[1]])] for s, spans in zip(sents, typed)]
+        typed = [[sp for sp in spans if MONEY.search(s.text[sp[0]:sp[1]])] for s, spans in zip(sents, typed)]
     if asked.kind == "number" and _ASKS_COUNT.search(question):  # "How many items ...?": not "$3.64 million"
-        typed = [[sp for sp in spans if _a_count(s.text, sp)] for s, spans in zip(sents, typed)]
+        for i, (s, spans) in enumerate(zip(sents, typed)):
+            if spans:  # the sentence's sums of money and percentages, found once for all its numbers
+                sums = typed_spans(s.text, "amount")
+                typed[i] = [sp for sp in spans if _a_count(s.text, sp, sums)]
     if asked.unit:  # "How long did the call last?": "45 minutes", not "two presidents"; "How old": "68", not "thousands"
         typed = [[w for w in (_with_unit(s.text, sp, asked.unit) for sp in spans) if w is not None]
                  for s, spans in zip(sents, typed)]

@@ -43,12 +43,15 @@ _NUMBER_WORDS = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|tw
                  # "ninety one", "twenty-five", "two hundred and fifty": one number
                  r"(?:(?:\s+|-)(?:and\s+)?(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|"
                  r"fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion)\b)*")
+# Currencies as a figure's unit ("920.8m euros"): the one list the amount rule and MONEY read
+_CURRENCIES = (r"dollars|euros|pounds|rubles|roubles|yuan|yen|rupees|francs|pesos|lira|kroner|kronor|krona|krone|"
+               r"rand|won|dinars?|riyals?|rials?|shekels?|hryvnias?|zloty|lei|baht|ringgit|naira|shillings?|cents|pence")
 _AMOUNT = re.compile(
     rf"(?:[$€£¥]|US\$|\b(?:USD|EUR|GBP|RUB)\s?)\s?\d[\d,.]*{_SCALE}"
-    rf"|\b\d[\d,.]*{_SCALE}\s*(?:%|percent\b|per cent\b|dollars\b|euros\b|pounds\b|rubles\b|roubles\b|yuan\b|"
-    rf"yen\b|rupees\b|francs\b|pesos\b|lira\b|kroner\b|kronor\b|krona\b|krone\b|rand\b|won\b|dinars?\b|"
-    rf"riyals?\b|rials?\b|shekels?\b|hryvnias?\b|zloty\b|lei\b|baht\b|ringgit\b|naira\b|shillings?\b|"
-    rf"cents\b|pence\b|points\b)")
+    rf"|\b\d[\d,.]*{_SCALE}\s*(?:%|percent\b|per cent\b|(?:{_CURRENCIES})\b|points\b)")
+# A sum of money (not a percentage or points): an amount with a currency's sign, code or name
+MONEY = re.compile(rf"[$€£¥₹]|\b(?:US|USD|EUR|GBP|RUB)\b|\b(?:{_CURRENCIES}|dollar|euro|pound|ruble|rouble|rupee|"
+                   r"franc|peso)\b", re.I)
 # A score or a vote ("34-28", "51-50", a tennis match's "6-2 6-3") is one number; a hyphen before a word
 # is not ("25-point").
 _NUMBER = re.compile(rf"\b\d{{1,3}}-\d{{1,3}}(?:,?\s\d{{1,2}}-\d{{1,2}})*\b(?!-)|\b\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?{_SCALE}|\b\d+(?:\.\d+)?{_SCALE}|"
@@ -66,16 +69,20 @@ _NAME = re.compile(rf"{_CAP}(?:{_JOIN}{_CAP}|\s+{_NICK}(?=\s+[A-Z]))*")
 # A company's legal form: "ZTE Corp" is the ZTE a question names.
 _LEGAL_FORM = re.compile(r"\b(?:Corporation|Corp|Inc|Incorporated|Ltd|Limited|LLC|PLC|plc|Co|Company|AG|SA|GmbH|NV|SpA)\b\.?")
 _GREEK = r"(?:Alpha|Beta|Gamma|Delta|Epsilon|Zeta|Eta|Theta|Iota|Kappa|Lambda|Mu|Nu|Xi|Omicron|Pi|Rho|Sigma|Tau|Upsilon|Phi|Chi|Psi|Omega)"
+# Words that make an organisation's name a newspaper's, a broadcaster's or an agency's
+_MEDIA_WORDS = (r"Times|News|Post|Press|Journal|Tribune|Herald|Gazette|Magazine|Observer|Chronicle|Telegraph|"
+                r"Guardian|Examiner|Inquirer|Courier|Dispatch|Bulletin|Weekly|Daily|Star|Globe|Sentinel|Mirror|"
+                r"Independent|Reuters|Interfax|Tass|TASS|BBC|CNN|Radio|Television|Channel")
+_MEDIA = re.compile(rf"\b(?:{_MEDIA_WORDS})\b")
 _ORG_WORDS = re.compile(
     rf"\b{_GREEK} {_GREEK}\b|"  # "Zeta Beta Tau": a fraternity or sorority
-    r"\b(?:Ministry|Affairs|Council|Party|Bank|Agency|Committee|Union|Organi[sz]ation|Association|Court|Army|Corps|Forces?|"
+    rf"\b(?:{_MEDIA_WORDS}|"
+    r"Ministry|Affairs|Council|Party|Bank|Agency|Committee|Union|Organi[sz]ation|Association|Court|Army|Corps|Forces?|"
     r"Guards?|Police|Department|Office|Commission|Parliament|Congress|Senate|Assembly|University|Company|"
-    r"Corporation|Corp|Inc|Ltd|Group|Times|News|Post|Press|Institute|Foundation|Federation|Front|Movement|"
+    r"Corporation|Corp|Inc|Ltd|Group|Institute|Foundation|Federation|Front|Movement|"
     r"Brigades?|Fund|Service|Authority|Administration|Pentagon|Kremlin|Cabinet|Navy|Airlines?|Church|League|"
-    r"Coalition|Alliance|Network|Channel|Television|Radio|Journal|Tribune|Herald|Gazette|Spectator|Magazine|Review|"
-    r"Observer|Chronicle|Telegraph|Guardian|Examiner|Inquirer|Courier|Dispatch|Bulletin|Weekly|Daily|Star|Globe|Sentinel|"
-    r"Mirror|Independent|Club|Orchestra|School|Academy|College|"
-    r"Ensemble|Society|Board|Bureau|House|Reuters|Interfax|Tass|TASS|BBC|CNN|NATO|UN|EU|Technology|Technologies|"
+    r"Coalition|Alliance|Network|Spectator|Review|Club|Orchestra|School|Academy|College|"
+    r"Ensemble|Society|Board|Bureau|House|NATO|UN|EU|Technology|Technologies|"
     r"Holdings|Systems|Motors|Industries|Labs|Entertainment|Pictures|Records|Media|Energy|Airways|Telecom|"
     r"Pharmaceuticals|Solutions|Software|Electronics|Robotics|Studios|Communications|Petroleum|Insurance|"
     r"Investments|Ventures|Enterprises|Brewery|Co|Tribes?)\b")
@@ -267,10 +274,6 @@ def novel_spans(text: str, kind: Kind, question_terms: set[str], *,
     return out
 
 
-# Words that make an organisation's name a newspaper's, a broadcaster's or an agency's
-_MEDIA = re.compile(r"\b(?:Times|News|Post|Press|Journal|Tribune|Herald|Gazette|Magazine|Observer|Chronicle|Telegraph|"
-                    r"Guardian|Examiner|Inquirer|Courier|Dispatch|Bulletin|Weekly|Daily|Star|Globe|Sentinel|Mirror|"
-                    r"Independent|Reuters|Interfax|Tass|TASS|BBC|CNN|Radio|Television|Channel)\b")
 
 
 def _acronym(text: str, a: int, b: int) -> str:
