@@ -54,8 +54,8 @@ _NEXT_START = re.compile(r"\s+([\"'“‘(\[]*)(\S)")
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """(start, end) offsets of the sentences in `text[start:end]`, without surrounding spaces.
 
-    A quotation is not cut: inside an open double quote that closes later in the paragraph, no
-    boundary counts, so no sentence starts inside a quotation or ends with an orphan quote mark.
+    A quotation is not cut: inside an open quotation (double or single marks) that closes later in the
+    paragraph, no boundary counts, so no sentence starts inside a quotation or ends with an orphan quote mark.
 
     >>> t = "Gen. Soleimani was killed in the U.S. strike. Russia said so. “Really?” he asked."
     >>> [t[a:b] for a, b in sentence_spans(t)]
@@ -86,7 +86,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
 
 
 def _inside_quote(text: str, s0: int, cut: int, limit: int) -> bool:
-    """`text[s0:cut]` leaves a double quotation open that closes before `limit` (the paragraph's end).
+    """`text[s0:cut]` leaves a quotation open (in double or single quote marks) that closes before
+    `limit` (the paragraph's end).
 
     A quotation left open to the end of its paragraph is the newspaper style for quotes that run on
     into the next paragraph: then its sentences are cut as usual. So it is where paragraphs were
@@ -96,7 +97,14 @@ def _inside_quote(text: str, s0: int, cut: int, limit: int) -> bool:
     >>> t = 'He said: "It was diverted. "The plane is here. All is well." Others agreed.'
     >>> _inside_quote(t, 0, 26, len(t)), _inside_quote(t, 27, 46, len(t))
     (False, True)
+    >>> t = "'It was a shock. We didn't know,' she said. The fans' club agreed."
+    >>> _inside_quote(t, 0, 16, len(t)), _inside_quote(t, 0, 43, len(t))
+    (True, False)
     """
+    return _inside_double(text, s0, cut, limit) or _inside_single(text, s0, cut, limit)
+
+
+def _inside_double(text: str, s0: int, cut: int, limit: int) -> bool:
     mark = _open_quote(text, s0, cut)
     if mark is None:
         return False
@@ -108,7 +116,50 @@ def _inside_quote(text: str, s0: int, cut: int, limit: int) -> bool:
     return nxt.group(0) == "”"
 
 
+def _inside_single(text: str, s0: int, cut: int, limit: int) -> bool:
+    """The British style: `text[s0:cut]` leaves a quotation in single marks open ('It was a shock.)
+    and the next single mark after `cut` that is no apostrophe closes it, before `limit`, next to a
+    stop or comma as a quotation of sentences ends ("we didn't know,' she said"). A bare closing mark
+    there is a plural's possessive more often than a quotation's end ("the fans' club"): no proof."""
+    if not _single_open(text, s0, cut):
+        return False
+    for m in _SINGLE.finditer(text, cut, limit):
+        i = m.start()
+        kind = _single_kind(text, i)
+        if kind:
+            return kind == "close" and (text[i - 1] in _STOPS or text[i + 1 : i + 2] in _STOPS)
+    return False
+
+
 _STRAIGHT, _CURLY, _MARKS = re.compile('"'), re.compile("[“”]"), re.compile('["“”]')
+_SINGLE = re.compile("['‘’]")
+_STOPS = frozenset(".,;:!?…")
+# Apostrophes at a word's start that open no quotation: the '90s, rock 'n' roll, 'em, 'til, 'cause.
+_ELISION = re.compile(r"['‘’](?:\d\ds?\b|n['’]|em\b|til\b|cause\b|tis\b)", re.IGNORECASE)
+
+
+def _single_kind(text: str, i: int) -> str | None:
+    """What the single quote mark at `text[i]` is: "open" (‘ or ' after a space, bracket, dash or double
+    quote and before a word), "close" (’ or ' after a word or stop and before a space, a stop or the end),
+    None for an apostrophe inside a word ("didn't") or an elision ("the '90s")."""
+    ch = text[i]
+    before = text[i - 1] if i > 0 else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    if ch in "'‘" and (before.isspace() or before in "([{—–-/:\"“") and (after.isalnum() or after in "\"“"):
+        return None if _ELISION.match(text, i) else "open"
+    if ch in "'’" and not before.isspace() and (after.isspace() or after in ".,;:!?)]—–-\"”"):
+        return "close"
+    return None
+
+
+def _single_open(text: str, s0: int, cut: int) -> bool:
+    """`text[s0:cut]` ends inside a quotation in single quote marks."""
+    open_ = False
+    for m in _SINGLE.finditer(text, s0, cut):
+        kind = _single_kind(text, m.start())
+        if kind:
+            open_ = kind == "open"
+    return open_
 
 
 def _open_quote(text: str, s0: int, cut: int) -> str | None:

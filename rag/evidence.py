@@ -90,9 +90,17 @@ def sentence_scores(qvec: np.ndarray, qterms: list[str], sents: list[Sentence], 
 
 def sentence_vectors(sents: list[Sentence], store: Store, embedder: Embedder, cache: SentenceCache) -> np.ndarray:
     """(n, dim): the vectors stored at index time (no model call); only sentences without one
-    (an older index, a sentence past the model's limit) are embedded now."""
+    (an older index, a sentence past the model's limit) are embedded now. A vector stored for a shorter
+    sentence at the same start (an index cut with older rules, where a stored sentence starts inside
+    this one) is not this sentence's."""
     stored = store.sentence_vectors(list({s.passage.chunk_id for s in sents}))
-    found = [stored.get(s.passage.chunk_id, {}).get(s.start - s.passage.start) for s in sents]
+
+    def own(s: Sentence) -> np.ndarray | None:
+        vecs = stored.get(s.passage.chunk_id, {})
+        a, b = s.start - s.passage.start, s.end - s.passage.start
+        return None if any(a < x < b for x in vecs) else vecs.get(a)
+
+    found = [own(s) for s in sents]
     todo = [i for i, v in enumerate(found) if v is None]
     fresh = dict(zip(todo, cache.encode(embedder, [sents[i].text for i in todo]))) if todo else {}
     return np.stack([v if v is not None else fresh[i] for i, v in enumerate(found)])

@@ -42,6 +42,31 @@ def test_us_before_a_new_sentence_splits():
     assert [t[a:b] for a, b in sentence_spans(t)] == ["It was designated a terror group by the U.S.", "The group has members."]
 
 
+def test_quotations_in_single_marks_are_not_cut():
+    # The Daily Mail's style (sentences from CNN/DailyMail articles), flattened into one line as the
+    # data set has them: no sentence starts inside a quotation or ends with an orphan quote mark.
+    t = ("'This is still happening. Maternity units are supposed to be the safest places to have babies.' "
+         "'I think often when you’re trying to make a difference you have to be a bit radical. We’ve always "
+         "been very supportive of Pete,' Orrenius said. ‘Our ambition is that it should be the same. To "
+         "preserve this masterpiece for future generations.’ The fans' club met in the '90s. It said so.")
+    assert [t[a:b] for a, b in sentence_spans(t)] == [
+        "'This is still happening. Maternity units are supposed to be the safest places to have babies.'",
+        "'I think often when you’re trying to make a difference you have to be a bit radical. We’ve always "
+        "been very supportive of Pete,' Orrenius said.",
+        "‘Our ambition is that it should be the same. To preserve this masterpiece for future generations.’",
+        "The fans' club met in the '90s.",
+        "It said so.",
+    ]
+
+
+def test_a_plural_possessive_is_no_quotations_end():
+    # A quotation open to the paragraph's end (it runs on into the next) followed later by "dollars' worth":
+    # the bare closing mark proves nothing, so the sentences are cut as usual.
+    t = ("'I thought this is why he happened. He made me better. The family returned home. "
+         "She has tens of thousands of dollars' worth of debt.")
+    assert len(sentence_spans(t)) == 4
+
+
 def _chunks(text, tokens=40, overlap=10, fits=None):
     art = Article(doc_id="d", title="T", text=text)
     return chunk_article(art, chunk_tokens=tokens, chunk_overlap=overlap, count_tokens=count, fits=fits)

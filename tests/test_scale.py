@@ -101,3 +101,21 @@ def test_answers_use_sentence_vectors_stored_at_index_time(own_index, embedder):
     answer = own_index.ask("How many members is the Quds Force estimated to have?")
     assert answer.grounded and "20,000" in answer.answer
     assert len(own_index._cache._d) == 0  # nothing was embedded for the sentences at question time
+
+
+def test_a_sentence_joined_by_newer_rules_is_not_given_its_first_parts_vector(own_index, embedder):
+    # An index cut by older sentence rules stored a vector for each part of what is now one sentence
+    # (a quotation in single marks was cut at its inner full stop): the part's vector is not the
+    # sentence's, so the sentence is embedded now.
+    from rag.evidence import Sentence, sentence_vectors
+    from rag.chunk import sentence_spans
+
+    hit = next(p for p in own_index.search("How many members is the Quds Force estimated to have?", k=3)
+               if len(sentence_spans(p.text)) >= 2)
+    (a0, b0), (_, b1) = sentence_spans(hit.text)[:2]
+    first = Sentence(hit, hit.start + a0, hit.start + b0, hit.text[a0:b0])
+    joined = Sentence(hit, hit.start + a0, hit.start + b1, hit.text[a0:b1])
+    stored_first, fresh_joined = sentence_vectors([first, joined], own_index.store, embedder, own_index._cache)
+    assert len(own_index._cache._d) == 1  # only the joined sentence was embedded
+    want = own_index._cache.encode(embedder, [joined.text])[0]
+    assert float(fresh_joined @ want) > 0.999 and float(stored_first @ fresh_joined) < 0.99
