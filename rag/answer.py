@@ -273,16 +273,25 @@ def _roles_after(text: str, span: tuple[int, int]) -> set[str]:
 def _roles_of(text: str, span: tuple[int, int]) -> set[str]:
     """The role nouns the name `text[span]` is given, as terms: `_roles_after` and those of the title
     right before it ("Superior Court Judge Adam Jacobs": judge); empty when neither gives one."""
-    a = span[0]
     found = _roles_after(text, span)
-    before = _TITLE_BEFORE.search(text, max(0, a - 60), a)
-    if before:
-        for word in reversed(before.group(1).split()):
-            if not (word[:1].isupper() or noun_kind(word.lower()) == "person"):
-                break
-            if noun_kind(word.lower()) == "person":
-                found |= {_LEMMA.get(t, t) for t in terms(word)}
+    for word in _title_before(text, span[0], 60):
+        if noun_kind(word.lower()) == "person":
+            found |= {_LEMMA.get(t, t) for t in terms(word)}
     return found
+
+
+def _title_before(text: str, a: int, reach: int, joiners: tuple[str, ...] = (), own: tuple[str, ...] = ()) -> list[str]:
+    """The words of the title right before offset `a` (a name's start), nearest first: capitalised
+    words, role nouns and the `joiners` between them ("Chief of Russia's General Staff"), from the last
+    `reach` characters; `own` words (the name's own, before its last two) are read first, as nearest."""
+    before = _TITLE_BEFORE.search(text, max(0, a - reach), a)
+    run: list[str] = []
+    if before:
+        for word in reversed(before.group(1).split() + list(own)):
+            if not (word[:1].isupper() or noun_kind(word.lower()) == "person" or word in joiners):
+                break
+            run.append(word)
+    return run
 
 
 def _named_by(text: str, span: tuple[int, int], own: set[str]) -> bool:
@@ -295,19 +304,11 @@ def _named_by(text: str, span: tuple[int, int], own: set[str]) -> bool:
     if after and noun_kind(after.group(1)) == "person" and set(terms(after.group(1))) <= own \
             and len(own & set(terms(after.group(0)))) >= 2:
         return True
-    before = _TITLE_BEFORE.search(text, max(0, a - 100), a)
-    if before:
-        # the title right before the name: capitalised words, role nouns and what joins them ("Chief of
-        # Russia's General Staff"), with the span's own words before its name's two ("Staff Valery Gerasimov")
-        run: list[str] = []
-        for word in reversed(before.group(1).split() + text[a:b].split()[:-2]):
-            if not (word[:1].isupper() or noun_kind(word.lower()) == "person" or word in ("of", "the", "for")):
-                break
-            run.append(word)
-        roles = [w for w in run if noun_kind(w.lower()) == "person"]
-        if any(set(terms(w)) <= own for w in roles) and len(own & set(terms(" ".join(run)))) >= 2:
-            return True
-    return False
+    # the title right before the name, with the span's own words before its name's two ("Chief of
+    # Russia's General Staff Valery Gerasimov")
+    run = _title_before(text, a, 100, ("of", "the", "for"), tuple(text[a:b].split()[:-2]))
+    roles = [w for w in run if noun_kind(w.lower()) == "person"]
+    return any(set(terms(w)) <= own for w in roles) and len(own & set(terms(" ".join(run)))) >= 2
 
 
 _ASKS_SCORE = re.compile(r"(?i)\b(?:score|scoreline|final result|vote tally|margin)\b")
@@ -452,9 +453,10 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             typed = [[sp for sp in spans if not names_no_one(s, sp)] for s, spans in zip(sents, typed)]
         # ... but "A man charged with the murder ... has appeared in court. Damien McLaughlin, 40, ..." names
         # the man in the sentence after: the sentence answers as that name would
+        starts = {(s.passage.doc_id, s.start): j for j, s in enumerate(sents)}
         for i, s in enumerate(sents):
             someone = _SOMEONE.search(s.text) if not typed[i] and side != "after" else None
-            nxt = _named_next(i, sents, typed) if someone else None
+            nxt = _named_next(i, sents, typed, starts) if someone else None
             if someone and nxt is not None:
                 typed[i], named_next[i] = [someone.span()], nxt
     if asked.kind == "person" and not asked.subject:
@@ -742,16 +744,18 @@ def _antecedent(i: int, sents: list[Sentence], typed: list[list[tuple[int, int]]
     return None
 
 
-def _named_next(i: int, sents: list[Sentence], typed: list[list[tuple[int, int]]]) -> tuple[int, tuple[int, int]] | None:
-    """The sentence right after sentence `i` in its article, when it opens with a new person's name
-    ("A man has appeared in court. Damien McLaughlin, 40, of Belfast, ..."), with that name's span."""
+def _named_next(i: int, sents: list[Sentence], typed: list[list[tuple[int, int]]],
+                starts: dict[tuple[str, int], int]) -> tuple[int, tuple[int, int]] | None:
+    """The sentence right after sentence `i` in its article (`starts`: each sentence's index by its
+    article and start), when it opens with a new person's name ("A man has appeared in court. Damien
+    McLaughlin, 40, of Belfast, ..."), with that name's span."""
     s = sents[i]
     end = s.start + len(s.text)
-    for j, t in enumerate(sents):
-        if t.passage.doc_id == s.passage.doc_id and 0 <= t.start - end <= 2:
-            first = [sp for sp in typed[j] if sp[0] == 0 and not is_role(t.text[sp[0]:sp[1]])]
-            return (j, first[0]) if first else None
-    return None
+    j = next((starts[k] for k in ((s.passage.doc_id, end + gap) for gap in range(3)) if k in starts), None)
+    if j is None:
+        return None
+    first = [sp for sp in typed[j] if sp[0] == 0 and not is_role(sents[j].text[sp[0]:sp[1]])]
+    return (j, first[0]) if first else None
 
 
 def _bridge(chosen: list[list[int]], order: list[int], sents: list[Sentence], typed: list[list[tuple[int, int]]],
