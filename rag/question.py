@@ -59,6 +59,11 @@ _PERSON_NOUNS = (r"person|people|man|woman|men|women|official|minister|leader|pr
 # "What was the name of the X ...": the kind of X decides (the first class noun of the next few words)
 _NAME_OF = re.compile(r"\b(?:what|which) (?:is|was|were|are) the names? of (?:the |a |an |his |her |their )?"
                       r"((?:[\w'-]+ ?){1,5})", re.I)
+# Nouns that ask for an amount: "What record price ...", "How large was the fine ...?"
+_AMOUNT_NOUNS = re.compile(r"(?:price|cost|fine|salary|salaries|revenue|sales|profit|loss|losses|budget|value|worth|"
+                           r"fee|wage|income|debt|deficit|investment|funding|sum|amount|percentage|percent|share|"
+                           r"proportion|rate|stake|bail|compensation|pay|bonus|prize|turnover|earnings|valuation|"
+                           r"tariff|tax|premium|ransom|reward|subsidy|subsidies|grant|loan|bid)s?")
 _RULES: list[tuple[Kind, re.Pattern[str]]] = [
     ("overview", re.compile(r"^\s*(summari[sz]e|give (me )?(an? )?(overview|summary|rundown)|overview of|describe|"
                             r"outline|recap|brief me|what (are|were) the (main|key) (points|developments|facts)|"
@@ -71,7 +76,10 @@ _RULES: list[tuple[Kind, re.Pattern[str]]] = [
                           r"what (was|were|is|are) the (reasons?|motives?|justifications?|causes?) (for|behind|of)\b|"
                           r"what (reasons?|justifications?|motives?|explanations?) (did|do|does|was|were|has|have|had)\b)", re.I)),
     ("amount", re.compile(r"\bhow much\b|\bwhat (percentage|percent|share|proportion|rate|price|cost|amount|sum|fine|"
-                          r"budget|salary|value)\b|\bhow (expensive|costly)\b", re.I)),
+                          r"budget|salary|value)\b|\bhow (expensive|costly)\b|"
+                          # "How large was the fine ...?", "How big a bonus ...": the size of a sum of money
+                          rf"\bhow (large|big|high|hefty|steep|small) (?:(?:was|were|is|are|will be|has been) )?"
+                          rf"(?:the |a |an |its |his |her |their )?(?:[\w'’-]+ ){{0,2}}?(?:{_AMOUNT_NOUNS.pattern})\b", re.I)),
     ("number", re.compile(r"\bhow (many|old|long|far|high|tall|large|big|deep|wide|fast)\b|\bwhat (number|age)\b|"
                           r"\bhow many\b|\b(what|which) (score|margin|scoreline|tally|total|figure)\b|\bby how much\b", re.I)),
     ("date", re.compile(rf"^\s*when\b|\b(what|which) ({_DATE_NOUNS})s?\b|\bon what (day|date)\b|\bsince when\b|"
@@ -181,7 +189,15 @@ _MORE_PERSON = (r"executive|narrator|performer|politician|psychiatrist|psycholog
                 r"reporter|editor|columnist|vocalist|guitarist|drummer|bassist|pianist|frontman|astronaut|historian|"
                 r"philosopher|theorist|physicist|chemist|biologist|geologist|apprentice|worker|employee|witness|"
                 r"survivor|hostage|prisoner|inmate|co-founder|cofounder|creator|mother|father|parent|grandson|"
-                r"granddaughter|nephew|niece|cousin|partner|girlfriend|boyfriend|fiancee?|widow|widower|mp|mep")
+                r"granddaughter|nephew|niece|cousin|partner|girlfriend|boyfriend|fiancee?|widow|widower|mp|mep|speaker|"
+                r"defendant|plaintiff|claimant|juror|flautist|saxophonist|violinist|cellist|harpist|soloist|finalist|"
+                r"specialist|analyst|strategist|lobbyist|cartoonist|lyricist|publicist|chancellor|premier|chairwoman|"
+                r"chairperson|commissioner|trader|midfielder|defender|winger|batsman|bowler|umpire|sprinter|runner|"
+                r"dancer|chef|supporter|voter|resident|citizen|student|pupil|tenant|customer|buyer|seller|bidder|donor|"
+                r"hacker|spammer|blogger|fraudster|robber|thief|burglar|murderer|terrorist|smuggler|trafficker|"
+                r"contestant|recipient|laureate|graduate|volunteer|protester|demonstrator|refugee|migrant|patient|"
+                r"passenger|motorist|translator|illustrator|choreographer|magician|astronomer|mathematician|"
+                r"technician|pharmacist|dentist|nurse|paramedic|firefighter|sniper")
 _MORE_PLACE = (r"hamlet|kingdom|castle|highway|river|valley|peninsula|continent|park|neighbou?rhood|suburb|borough|"
                r"municipality|parish|commune|prefecture|territory|republic|nation|location|bridge|canal|sea|ocean|bay|"
                r"desert|forest|harbou?r|campus|county|counties|mountain|lake|island|islands")
@@ -189,15 +205,13 @@ _MORE_ORG = (r"band|label|magazine|publication|newspaper|publisher|studio|colleg
              r"retailer|carrier|operator|maker|startup|start-up|conglomerate|league|federation|franchise|charity|"
              r"cartel|gang|faction|movement|orchestra|choir|troupe|ensemble|institute|laboratory|broadcaster|"
              r"station|university|universities|union|organisation|organization|regime|giant|plant|factory|mill|"
-             r"refinery|supplier|exchange|developer|lender|insurer|brand|chain|automaker|carmaker|bank|fund")
+             r"refinery|supplier|exchange|developer|lender|insurer|brand|chain|automaker|carmaker|bank|fund|watchdog|"
+             r"regulator|ngo|think-tank|thinktank|consortium|syndicate|subsidiary|division|outfit|squad|supermarket|"
+             r"authority|commission|tribunal|panel|board|bureau|website|tabloid|broadsheet")
 
 
 # Nouns that ask for an amount, a count or measure, or a date: "What record price ...", "From what
 # height ...", "What was X's share of the vote?", "What is X's date of birth?".
-_AMOUNT_NOUNS = re.compile(r"(?:price|cost|fine|salary|salaries|revenue|sales|profit|loss|losses|budget|value|worth|"
-                           r"fee|wage|income|debt|deficit|investment|funding|sum|amount|percentage|percent|share|"
-                           r"proportion|rate|stake|bail|compensation|pay|bonus|prize|turnover|earnings|valuation|"
-                           r"tariff|tax|premium|ransom|reward|subsidy|subsidies|grant|loan|bid)s?")
 _NUMBER_NOUNS = re.compile(r"(?:height|length|distance|depth|width|weight|age|number|score|scoreline|margin|"
                            r"population|count|tally|size|capacity|speed|temperature|toll|majority|magnitude)s?")
 
@@ -449,10 +463,15 @@ def speaker(question: str) -> str:
     ('Peskov', '')
     >>> speaker("How did Russia's foreign ministry describe him?"), speaker("How did Trump's lawyer Rudy Giuliani describe it?")
     ('', 'Giuliani')
+    >>> speaker("What did the chief executive of Lloyd's of London say?"), speaker("What did the head of the IMF, Christine Lagarde, say?")
+    ('', 'Lagarde')
     """
     m = re.search(r"(?i)\b(?:what|how) (?:did|does|do|has|have|had) (.{1,60}?)\s+(?:say|said|tell|told|write|wrote|claim|"
                   r"call|describe|characteri[sz]e|label|portray)\b", question)
-    words = m.group(1).split() if m else []
+    who = re.split(r",\s*", m.group(1).strip(" ,"))[-1] if m else ""  # "the head of the IMF, Christine Lagarde"
+    if re.search(r"\b[a-z]+ of\b", who):
+        return ""  # "the chief executive of Lloyd's of London": a role, named by its organisation
+    words = who.split()
     return re.sub(r"['’]s$", "", words[-1]) if words and words[-1][:1].isupper() else ""
 
 

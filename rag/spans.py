@@ -46,9 +46,11 @@ _NUMBER_WORDS = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|tw
 # Currencies as a figure's unit ("920.8m euros"): the one list the amount rule and MONEY read
 _CURRENCIES = (r"dollars|euros|pounds|rubles|roubles|yuan|yen|rupees|francs|pesos|lira|kroner|kronor|krona|krone|"
                r"rand|won|dinars?|riyals?|rials?|shekels?|hryvnias?|zloty|lei|baht|ringgit|naira|shillings?|cents|pence")
+# A figure's digits: never ending with a comma or point ("Robert Napier, 25, won £2,450": 25 is no sum in won)
+_FIGURE = r"\d(?:[\d,.]*\d)?"
 _AMOUNT = re.compile(
-    rf"(?:[$€£¥]|US\$|\b(?:USD|EUR|GBP|RUB)\s?)\s?\d[\d,.]*{_SCALE}"
-    rf"|\b\d[\d,.]*{_SCALE}\s*(?:%|percent\b|per cent\b|(?:{_CURRENCIES})\b|points\b)")
+    rf"(?:\b(?:US|A|C|NZ|HK|S|NT|R)\$|[$€£¥]|\b(?:USD|EUR|GBP|RUB)\s?)\s?{_FIGURE}{_SCALE}"  # "A$458.4m"
+    rf"|\b{_FIGURE}{_SCALE}\s*(?:%|percent\b|per cent\b|(?:{_CURRENCIES})\b|points\b)")
 # A sum of money (not a percentage or points): an amount with a currency's sign, code or name
 MONEY = re.compile(rf"[$€£¥₹]|\b(?:US|USD|EUR|GBP|RUB)\b|\b(?:{_CURRENCIES}|dollar|euro|pound|ruble|rouble|rupee|"
                    r"franc|peso)\b", re.I)
@@ -57,6 +59,10 @@ MONEY = re.compile(rf"[$€£¥₹]|\b(?:US|USD|EUR|GBP|RUB)\b|\b(?:{_CURRENCIES
 _NUMBER = re.compile(rf"\b\d{{1,3}}-\d{{1,3}}(?:,?\s\d{{1,2}}-\d{{1,2}})*\b(?!-)|\b\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?{_SCALE}|\b\d+(?:\.\d+)?{_SCALE}|"
                      rf"\b{_NUMBER_WORDS}\b", re.I)
 _YEAR = re.compile(r"^(?:1[89]|20)\d{2}$")
+# "one" that stands for a thing named before ("those who owned one back in the 1980s", "one of the
+# first"), not a count of what follows
+_PRONOUN_ONE = re.compile(r"\s*(?:[,.;:!?)\"”’]|$|(?:of|back|in|on|at|to|that|who|which|whose|and|or|but|is|was|"
+                          r"has|had|would|will|can|could|day|time|another|else)\b)", re.I)
 # A time of day ("3pm", "14:50 GMT", "7:15 p.m."): when something happened, not how many.
 _CLOCK = re.compile(r"\b\d{1,2}(?::\d{2})+(?:\s?(?:[ap]\.?m\b\.?|GMT|BST|UTC|[ECMP][SD]?T\b))?"
                     r"|\b\d{1,2}\s?(?:[ap]\.?m\b\.?|o'clock)", re.I)
@@ -66,8 +72,9 @@ _BASED = re.compile(r"\b((?:[A-Z][a-z][\w’'.]*\s)*[A-Z][a-z][\w’'.]*)-based\
 _JOIN = r"(?:\s+(?:of|de|da|del|der|van|von|al|bin|ibn|la|le|du)\s+|\s+|-)"
 _NICK = r"[\"“][A-Z][\w’'\-]*[a-z][\w’'\-]*[\"”]"  # William "Ryan" Owens
 _NAME = re.compile(rf"{_CAP}(?:{_JOIN}{_CAP}|\s+{_NICK}(?=\s+[A-Z]))*")
-# A company's legal form: "ZTE Corp" is the ZTE a question names.
-_LEGAL_FORM = re.compile(r"\b(?:Corporation|Corp|Inc|Incorporated|Ltd|Limited|LLC|PLC|plc|Co|Company|AG|SA|GmbH|NV|SpA)\b\.?")
+# A company's legal form or a club's ("FC"): "ZTE Corp" is the ZTE a question names, "Newry FC" its Newry City.
+_LEGAL_FORM = re.compile(r"\b(?:Corporation|Corp|Inc|Incorporated|Ltd|Limited|LLC|PLC|plc|Co|Company|AG|SA|GmbH|NV|SpA|"
+                         r"FC|AFC|CF)\b\.?")
 _GREEK = r"(?:Alpha|Beta|Gamma|Delta|Epsilon|Zeta|Eta|Theta|Iota|Kappa|Lambda|Mu|Nu|Xi|Omicron|Pi|Rho|Sigma|Tau|Upsilon|Phi|Chi|Psi|Omega)"
 # Words that make an organisation's name a newspaper's, a broadcaster's or an agency's
 _MEDIA_WORDS = (r"Times|News|Post|Press|Journal|Tribune|Herald|Gazette|Magazine|Observer|Chronicle|Telegraph|"
@@ -110,7 +117,8 @@ _NOT_NAMES = re.compile(rf"^(?:{_MONTHS}|{_DAYS}|The|A|An|In|On|At|But|And|This|
                         r"I|His|Her|Their|Its|There|As|After|When|While|If|For|With|By|From|According|Meanwhile|"
                         r"However|Also|Earlier|Later|Last|Next|Mr|Mrs|Ms|Dr)$")
 _LEAD = re.compile(r"(?:(?:The|A|An|In|On|At|But|And|This|That|According to|Meanwhile|However|Also|After|When|How|Why|What|"
-                   r"Where|Who|Former|Ex)\s+|[A-Z][\w.]*-(?:based|born|led|owned|backed|run|made|headquartered|listed)\s+)")
+                   r"Where|Who|Former|Ex|One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|Several|Many|Some|Most|All|"
+                   r"Both)\s+|[A-Z][\w.]*-(?:based|born|led|owned|backed|run|made|headquartered|listed)\s+)")
 
 
 # People named by their role ("the French leader", "his brother"): answers to "who" as much as names are.
@@ -179,7 +187,8 @@ def typed_spans(text: str, kind: Kind, *, backend: SpanBackend = "rules") -> lis
     if kind == "amount":
         return [m.span() for m in _AMOUNT.finditer(text)]
     if kind == "number":
-        spans = [m.span() for m in _NUMBER.finditer(text) if not _YEAR.match(m.group(0))]
+        spans = [m.span() for m in _NUMBER.finditer(text) if not _YEAR.match(m.group(0))
+                 and not (m.group(0).lower() == "one" and _PRONOUN_ONE.match(text, m.end()))]
         # a day, a year or a time of day is a date, not a count
         dates = typed_spans(text, "date") + [m.span() for m in _CLOCK.finditer(text)]
         return [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in dates)]
@@ -254,6 +263,8 @@ def novel_spans(text: str, kind: Kind, question_terms: set[str], *,
     found = typed_spans(text, kind, backend=backend)
     if kind == "place" and place:
         found = place_spans(text, found, place)
+    elif kind == "place":  # "Where ...?": "for the two UK players" says whose players, not where
+        found = [(a, b) for a, b in found if not _attributive(text, a, b)]
     for a, b in found:
         words = terms(text[a:b])
         if not words or set(words) <= question_terms:
@@ -274,6 +285,26 @@ def novel_spans(text: str, kind: Kind, question_terms: set[str], *,
     return out
 
 
+
+
+_DETERMINED = re.compile(r"(?i:\b(?:the|a|an|its|his|her|their|this|that|these|those|two|three|four|five|six|seven|"
+                         r"eight|nine|ten|\d+)\s+)+$")
+_PLACE_PREP = re.compile(r"\b(?i:in|at|from|to|into|across|near|outside|inside|around|throughout|within|of)\s*$")
+_NOUN_AFTER = re.compile(r"\s+([a-z][\w-]*)")
+# Words after a place's name that still say where ("its Paris headquarters"), or start what follows it
+_NOT_MODIFIED = frozenset("headquarters office offices base home branch plant factory studio studios campus bureau "
+                          "and or on in at to of for with by from as is was are were has had said says where which who "
+                          "that last this next".split())
+
+
+def _attributive(text: str, a: int, b: int) -> bool:
+    """The place name `text[a:b]` only modifies the noun after it ("for the two UK players", "the US
+    strike"): a determiner or number before it, no preposition of place before that, a noun after."""
+    det = _DETERMINED.search(text, max(0, a - 40), a)
+    if det is None or _PLACE_PREP.search(text, max(0, det.start() - 15), det.start()):
+        return False
+    after = _NOUN_AFTER.match(text, b)
+    return after is not None and after.group(1) not in _NOT_MODIFIED
 
 
 def _acronym(text: str, a: int, b: int) -> str:
@@ -344,6 +375,8 @@ def _names(text: str) -> list[tuple[int, int, str]]:
             continue
         if name.isupper() and _NOT_ORG.fullmatch(name):
             continue  # "the MVP trophy", "GDP", "at 3 PM": an acronym that names no one
+        if _EVENT_WORDS.search(name) and not _ORG_WORDS.search(name):
+            continue  # "in the Uefa Cup", "at the Cannes Film Festival": an event, no place or person
         if name.isupper() and _COUNTRY.fullmatch(name):
             out.append((a, b, "place"))  # "US", "UK", "UAE": a country, not an organisation
             continue
@@ -371,13 +404,17 @@ def _names(text: str) -> list[tuple[int, int, str]]:
             if re.search(r"\s(?:Of|The|And|For|In|On|At)\s", text[a:b]):
                 continue  # "Real Housewives Of New Jersey": a title-cased work's name, no one's
             role = re.match(r"([A-Z][a-z]+)\s+(?=[A-Z])", text[a:b])
-            if role and noun_kind(role.group(1)) == "person":  # "Striker Lena Moss": a sentence's first word
+            if role and noun_kind(role.group(1)) == "person" and (a == 0 or _sentence_start(text[:a])):
+                # "Striker Lena Moss": a sentence's first word (not "..., Reporters Without Borders")
                 a += role.end()
             out.append((a, b, "person"))
     # the name without its possessive ("Trump's drone strike" names Trump), judged with it above
     return [(a, b - 2 if text[b - 2:b] in ("'s", "’s") else b, k) for a, b, k in out]
 
 
+# Words that make a name an event's: a competition, a festival, a prize ("the Uefa Cup", "the Grand Prix").
+_EVENT_WORDS = re.compile(r"\b(?:Cup|Games|Olympics|Olympiad|Championships?|Grand Prix|Prix|Trophy|Tournament|"
+                          r"Festival|Awards?|Prize|Marathon|Derby|Expo|Summit|Carnival|Super Bowl|World Series)\b")
 # Acronyms that name no organisation, person or place.
 _NOT_ORG = re.compile(r"MVP|GDP|GNP|CPI|TV|DNA|HIV|AIDS|VAT|IPO|CCTV|ID|PR|OK|AM|PM|GMT|UTC|BST|EST|EDT|PST|CEO|CFO|COO|"
                       r"CTO|MP|MPS|MEP|MSP|PHD|SUV|GPS|USB|PDF|FAQ|DIY|LGBT|LGBTQ|ATM|AI|VR|IT|HQ|RIP|OMG|LOL|VIP|MRI")
@@ -415,10 +452,13 @@ _BEFORE_NOUN = re.compile(r"(?:\b(?:the|a|an|its|his|her|their)|[A-Z][\w.-]*['�
                           r"(?:(?:called|named|dubbed|known as)\s+)?$")  # "a network called LokiTorrent"
 
 
+_NOUN_BEFORE = re.compile(r"\b([a-z][\w-]*)\s+$")  # "Israeli club Hapoel Bnei Sakhnin", "goalkeeper X"
+
+
 def _apposition(text: str, a: int, b: int) -> str | None:
     """The kind the common noun beside the name `text[a:b]` gives it: in an apposition after it
     ("Yunji Technology, a Chinese startup") or right before it ("the startup Yunji", "the capital,
-    Port-au-Prince"); None when no such noun says.
+    Port-au-Prince", "Israeli club Hapoel"); None when no such noun says.
 
     >>> t = "Run was designed by Yunji Technology, a Chinese startup, and shown in the capital, Port-au-Prince."
     >>> _apposition(t, 20, 36), _apposition(t, 83, 97)
@@ -431,7 +471,7 @@ def _apposition(text: str, a: int, b: int) -> str | None:
             kind = noun_kind(word)
             if kind is not None:
                 return kind
-    before = _BEFORE_NOUN.search(text[max(0, a - 60):a])
+    before = _BEFORE_NOUN.search(text[max(0, a - 60):a]) or _NOUN_BEFORE.search(text[max(0, a - 30):a])
     if before:
         return noun_kind(before.group(1))
     return None
