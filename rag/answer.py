@@ -110,6 +110,10 @@ _SYNONYMS = [g.split() for g in (
     "lawyer attorney counsel solicitor barrister",
     "spokesman spokeswoman spokesperson",
     "doctor physician",
+    "sack dismiss fire oust axe",
+    "biggest largest greatest",
+    "bigger larger greater",
+    "shareholder investor",
 )]
 for _group in _SYNONYMS:
     _head = terms(_group[0])[0]
@@ -135,7 +139,14 @@ _CAUSE = re.compile(r"(?i)\b(?:because|due to|owing to|as a result|result of|in 
                     r"so that|in order to|reasons?\b|citing|cited|blamed?|blaming|caused by|led to|prompted|triggered|"
                     r"after|amid|following|for fear|fearing|aimed at|designed to|intended to|in a bid|so as to|on the grounds|"
                     r"given that|out of (?:fear|concern|respect)|as a sign of|thanks to|in light of|in the wake of|"
-                    r"over concerns?|in (?:the )?hopes?|hoping to)\b")
+                    r"over concerns?|in (?:the )?hopes?|hoping to|"
+                    # a purpose ("launched an initiative to combat the smuggling", "aims to detect illegal traders")
+                    r"aims? to|aiming to|in an? (?:effort|attempt|move) to|an? (?:effort|attempt|initiative|"
+                    r"drive|campaign|crackdown) to|to (?:help )?(?:combat|curb|tackle|stop|prevent|deter|counter|fight|"
+                    r"protect|avoid|ensure)|"
+                    # a reason named as such ("were also factors in his decision")
+                    r"factors?|grounds|motives?|motivated)\b")
+CAUSE_REACH = 12  # sentences, best first, in which a "why" answer looks for a cause its lead's article gives
 # Markers that often only date an event ("died after she was diagnosed"): a cause only where no other is
 _WEAK_CAUSES = frozenset({"after", "amid", "following", "in the wake of"})
 # the words themselves: a quotation, not a report of it ("X said the deal was fair"); in double quote marks,
@@ -173,7 +184,9 @@ _AGED = re.compile(r"\b(?:aged?|age of)\s*$", re.I)  # "aged 62", "at the age of
 
 _ASKS_MONEY = re.compile(r"(?i)\b(?:price|prices|priced|cost|costs|fee|fees|fine|fined|salary|salaries|paid|pay|pays|"
                          r"spend|spent|worth|compensation|damages|bail|bonus|wages?|funding|donated|award|awarded)\b")
-_ASKS_RATE = re.compile(r"(?i)\bby how much\b|\bper ?cent|\bpercentage\b|\bshare of\b|\brate\b")
+# ... unless it asks for a rate or a change, which news gives in percent ("How big a pay rise ...?": "a 53% pay rise")
+_ASKS_RATE = re.compile(r"(?i)\bby how much\b|\bper ?cent|\bpercentage\b|\bshare of\b|\brate\b|"
+                        r"\b(?:rise|raise|increase|hike|cut|growth)\b")
 # Someone a sentence doesn't name yet ("A man charged with ...", "a 40-year-old woman"), of its own words
 _SOMEONE = re.compile(r"(?i)\b(?:a|an)\s+(?:[\w-]+\s+){0,3}?(?:man|woman|boy|girl|teenager|youth|person|pensioner|"
                       r"student|driver|worker|suspect|mother|father|officer|soldier|doctor|nurse|teacher|"
@@ -570,6 +583,15 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         chosen = _overview(order, score, sents, vecs, asked.points or OVERVIEW_POINTS)
     else:
         chosen = _pick(order, score, sents, vecs, settings.max_answer_sentences)
+        if asked.kind == "reason" and chosen and not any(marked[g[0]] for g in chosen):
+            # none of them gives a cause: the best one the lead's article gives among the close runners-up
+            # ("Hashemian will not travel ..." -> "The German club said the player had pulled out because of
+            # a back injury"), the article's own words for the event being in the lead
+            doc = sents[chosen[0][0]].passage.doc_id
+            cause = next((i for i in order[:CAUSE_REACH] if marked[i] and not weak[i] and sents[i].passage.doc_id == doc),
+                         None)
+            if cause is not None:
+                chosen = [[cause]] + chosen[: settings.max_answer_sentences - 1]
         if asked.kind == "reason" and chosen and (not marked[chosen[0][0]] or weak[chosen[0][0]]):
             # a cause that scores close to the best sentence leads: the best only restates the event
             at = next((g for g, group in enumerate(chosen) if marked[group[0]] and not weak[group[0]]),
@@ -1049,9 +1071,21 @@ def _beside(text: str, span: tuple[int, int], noun: str, *, after: bool = False)
             continue
         lo, hi = (span[1], m.start()) if span[1] <= m.start() else (m.end(), span[0])
         between = text[lo:hi] if lo <= hi else ""
-        if len(re.findall(r"\w+", between)) <= MEASURE_GAP and not _CLAUSE.search(between) and "." not in between:
+        if _CLAUSE.search(between) or re.search(r"\.(?!\d)", between):
+            continue
+        words = len(re.findall(r"\w+", between))
+        if words <= MEASURE_GAP or (not after and hi == span[0] and words <= REPORTED_GAP and _REPORTED.search(between)):
             return True
     return False
+
+
+REPORTED_GAP = 12  # words at most between a figure's noun and the figure a verb of change reports
+# "Net profit in the six months ending 31 December rose 28% to A$458.4m": the noun, then the period it
+# covers, then the verb that gives its figure (and a change before it) right before the figure
+_REPORTED = re.compile(r"\b(?:rose|fell|grew|jumped|climbed|slipped|dropped|increased|decreased|declined|surged|"
+                       r"slumped|soared|plunged|was|were|reached|hit|totall?ed|stood at|came in at|amounted to)"
+                       r"(?:\s+(?:by\s+)?(?:about|around|almost|nearly|more than)?\s*[\d.,]+\s*(?:%|per ?cent))?"
+                       r"(?:\s+(?:to|at))?\s*$", re.I)
 
 
 def _support(text: str, span: tuple[int, int], asks: set[str], side: str, weights: dict[str, float]) -> float:
@@ -1063,7 +1097,9 @@ def _support(text: str, span: tuple[int, int], asks: set[str], side: str, weight
 # Words that qualify what is asked without saying what it is ("the final score", "the latest figures"):
 # an article that never uses them may still say it.
 _GENERIC = frozenset(terms("final first last latest new current total overall official exact actual main recent "
-                           "roughly approximately about exactly"))
+                           "roughly approximately about exactly "
+                           # ... nor do light verbs, which news says with others ("put in charge": "appointed")
+                           "put take make give get keep"))
 
 
 def _asked_share(weights: dict[str, float], doc_id: str, store: Store, question: str,
