@@ -244,30 +244,6 @@ def _verb(question: str, asks_for: str) -> str:
     return m.group(1) if m else ""
 
 
-_ASKED_AFTER = [re.compile(r"(?i)\bnames? of\s+(.*)"),
-                re.compile(r"(?i)^\s*(?:(?:from|to|with|by|for|of|at|in|under)\s+)?(?:which|what)\s+(.*)"),
-                re.compile(r"(?i)^\s*who\s+(?:is|was|are|were)\s+(.*)")]
-_PHRASE_END = frozenset("of at in for from with who whom whose that which by on to and or is was are were did does do "
-                        "has have had will would could said".split())
-
-
-def _asked_role(question: str) -> set[str]:
-    """The role a "who" question asks for, as terms: "Which NATO commander spoke ...?", "Who is the chief
-    executive of ...?", "Who is X's lawyer ...?", "the name of the apprentice ..."; empty when it asks for
-    none ("Who gave the order for the strike on the Quds Force commander?" asks for whoever did it)."""
-    m = next((m for m in (rule.search(question) for rule in _ASKED_AFTER) if m), None)
-    if m is None:
-        return set()
-    found: set[str] = set()
-    for word in m.group(1).split()[:6]:
-        w = word.strip("?,.!;:\"'")
-        if w.lower() in _PHRASE_END or (found and noun_kind(w) != "person"):
-            break
-        if noun_kind(w) == "person":
-            found |= {_LEMMA.get(t, t) for t in terms(w)}
-    return found
-
-
 def _roles_after(text: str, span: tuple[int, int]) -> set[str]:
     """The role nouns an apposition right after the name `text[span]` gives it, as terms ("Feng Xin'an, a
     43-year-old sales manager at ...": manager; "Rosario Castellano, deputy commander of ...": deputy,
@@ -476,7 +452,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         # "Who is the chief executive of BTCC?": a name an apposition gives only roles other than the one
         # asked for ("Feng Xin'an, a 43-year-old sales manager") is someone else; one with no apposed role,
         # or with the role asked for before or after it ("Judge Adam Jacobs"), may answer
-        wanted = _asked_role(question)
+        wanted = {_LEMMA.get(t, t) for w in asked.role for t in terms(w)}
         if wanted:
             typed = [[sp for sp in spans if is_role(s.text[sp[0]:sp[1]]) or not _roles_after(s.text, sp)
                       or _roles_of(s.text, sp) & wanted] for s, spans in zip(sents, typed)]

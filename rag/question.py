@@ -354,6 +354,7 @@ class Analysis:
     subject: str = ""  # the name "Who is Betsy DeVos?" asks about: the answer says what they are
     speaker: str = ""  # whose words "What did Dmitry Peskov say ...?" asks for: "Peskov"
     actor: str = ""  # whose reaction an overview asks for: "Russia" in "How did Russia react to ...?"
+    role: tuple[str, ...] = ()  # the role nouns a "who" question asks for: ("lawyer",) in "Who is X's lawyer?"
 
     @property
     def factoid(self) -> bool:
@@ -437,7 +438,8 @@ def analyse(question: str, *, choice: bool = True) -> Analysis:
                     actor=actor(question) if kind == "overview" else "",
                     measure=measured(question) if kind in ("number", "amount") else "",
                     counted=counted(question) if kind == "number" else "",
-                    unit=unit(question) if kind == "number" else "")
+                    unit=unit(question) if kind == "number" else "",
+                    role=role(question) if kind == "person" else ())
 
 
 _PART_OF_PLACE = re.compile(r"\b(?:[Ww]hich|[Ww]hat) (?:part|area|side|section|corner|end) of (?:the )?[A-Z]")
@@ -473,6 +475,34 @@ def speaker(question: str) -> str:
         return ""  # "the chief executive of Lloyd's of London": a role, named by its organisation
     words = who.split()
     return re.sub(r"['’]s$", "", words[-1]) if words and words[-1][:1].isupper() else ""
+
+
+_ASKED_AFTER = [re.compile(r"(?i)\bnames? of\s+(.*)"),
+                re.compile(r"(?i)^\s*(?:(?:from|to|with|by|for|of|at|in|under)\s+)?(?:which|what)\s+(.*)"),
+                re.compile(r"(?i)^\s*who\s+(?:is|was|are|were)\s+(.*)")]
+_PHRASE_END = frozenset("of at in for from with who whom whose that which by on to and or is was are were did does do "
+                        "has have had will would could said".split())
+
+
+def role(question: str) -> tuple[str, ...]:
+    """The role nouns a "who" question asks for: "Which NATO commander spoke ...?", "Who is the chief
+    executive of ...?", "Who is X's lawyer ...?", "the name of the apprentice ..."; () when it asks for
+    none ("Who gave the order for the strike on the Quds Force commander?" asks for whoever did it).
+
+    >>> role("Who is the chief executive of Nordbank?"), role("Who gave the order for the strike?")
+    (('chief', 'executive'), ())
+    """
+    m = next((m for m in (rule.search(question) for rule in _ASKED_AFTER) if m), None)
+    if m is None:
+        return ()
+    found: list[str] = []
+    for word in m.group(1).split()[:6]:
+        w = word.strip("?,.!;:\"'")
+        if w.lower() in _PHRASE_END or (found and noun_kind(w) != "person"):
+            break
+        if noun_kind(w) == "person":
+            found.append(w.lower())
+    return tuple(found)
 
 
 _ACTOR = re.compile(r"(?i)\bhow (?:did|does|do|has|have|had|will|would) (.{1,60}?) (?:react|respond)\b|"
