@@ -467,14 +467,21 @@ def _apposition(text: str, a: int, b: int) -> str | None:
     after = _APPOSED.match(text, b)
     if after and re.match(r"\s*,\s*[A-Z]", text[after.end():]) is None:
         # ("Hiroshi Ishiguro, Japan's top advertising agency, Dentsu ...": the agency is the name after it)
-        for word in after.group(1).split():
-            kind = noun_kind(word)
-            if kind is not None:
-                return kind
-    before = _BEFORE_NOUN.search(text[max(0, a - 60):a]) or _NOUN_BEFORE.search(text[max(0, a - 30):a])
+        # the phrase's head: the last of the first run of class nouns ("a division director of ..." is a
+        # person, "a school preparing future leaders" a school), in lower case ("his wife Heather Mills")
+        kinds = [noun_kind(w) if w.islower() else None for w in after.group(1).split()]
+        first = next((i for i, k in enumerate(kinds) if k is not None), None)
+        if first is not None:
+            last = first
+            while last + 1 < len(kinds) and kinds[last + 1] is not None:
+                last += 1
+            return kinds[last]
+    before = _BEFORE_NOUN.search(text[max(0, a - 60):a])
     if before:
         return noun_kind(before.group(1))
-    return None
+    bare = _NOUN_BEFORE.search(text[max(0, a - 30):a])  # "firm Skype", "goalkeeper X"; not "red state Democrats"
+    kind = noun_kind(bare.group(1)) if bare else None
+    return kind if kind in ("person", "organisation") else None
 
 
 def _strip_lead_words(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

