@@ -39,7 +39,7 @@ from .evidence import (SentenceCache, cite, idf_weights, seen_chance, sentence_s
 from .ner import parse
 from .question import analyse, choice_order, noun_kind
 from .settings import Settings
-from .spans import MONEY, SpanBackend, is_role, names, novel_spans, typed_spans
+from .spans import MONEY, SpanBackend, is_role, names, novel_spans, reporting, typed_spans
 from .store import Store
 from .terms import terms
 from .types import Answer, Citation, Hits, Sentence, ShortAnswer
@@ -98,7 +98,7 @@ _SYNONYMS = [g.split() for g in (
     "lead head run chair",
     "win beat defeat",
     "resign quit step",
-    "arrest detain",
+    "arrest detain capture apprehend nab",
     "injure wound hurt",
     "cost spend pay",
     "build construct erect",
@@ -146,14 +146,16 @@ _CAUSE = re.compile(r"(?i)\b(?:because|due to|owing to|as a result|result of|in 
                     r"protect|avoid|ensure)|"
                     # a reason named as such ("were also factors in his decision")
                     r"factors?|grounds|motives?|motivated)\b")
-CAUSE_REACH = 12  # sentences, best first, in which a "why" answer looks for a cause its lead's article gives
+MARKED_REACH = 12  # sentences, best first, in which a "why" or "what did X say" answer looks for a cause
+# or a quotation its lead's article gives, when none of the chosen has one
 # Markers that often only date an event ("died after she was diagnosed"): a cause only where no other is
 _WEAK_CAUSES = frozenset({"after", "amid", "following", "in the wake of"})
 # the words themselves: a quotation, not a report of it ("X said the deal was fair"); in double quote marks,
 # or in single ones as British tabloids quote ("Gigi said: 'From Kendall I learned ...'"), opening at a word
 _QUOTE = re.compile(r"[“”\"]|(?:^|(?<=[\s:(—–-]))[‘'](?=\w)")
 _ATTRIBUTED = re.compile(r"\b(?:said|says|saying|told|tells|added|adds|wrote|writes|asked|stressed|warned|insisted|argued|"
-                         r"tweeted|quoted|remarked|noted|according to)\b")
+                         r"tweeted|quoted|remarked|noted|according to|described|describing|branded|dubbed|admitted|"
+                         r"revealed|declared|explained|joked|quipped)\b")
 # A quotation its sentence gives to "he" or "she" ('"We are against euthanasia," he said.'): the words of
 # the person the passage names, as news names a speaker once and then quotes them.
 _PRONOUN_SAID = re.compile(r"(?i)\b(?:he|she)\s+(?:said|says|added|adds|told|tells|stressed|warned|insisted|argued|"
@@ -172,6 +174,13 @@ ACTOR_PENALTY = 0.25
 # Questions that ask for a number or a date, and the words that can answer them. A sentence without
 # one may be on topic ("placed on a travel ban list") but cannot be the answer ("imposed in 2007").
 _ASKS_NUMBER = re.compile(r"\bhow (many|much|large|big|old|long|far|high)\b|\bwhat (number|percentage|share|amount)\b", re.I)
+_MEDIA_NOUN = re.compile(r"(?i)(?:newspaper|paper|tabloid|broadsheet|magazine|publication|outlet|broadcaster|channel|"
+                         r"station|network|website|site|agency|publisher)s?")
+_ASKS_DAY = re.compile(r"(?i)\b(?:what|which) (?:date|day)\b")
+# A date that names its day: "March 23", "23rd of March", "Tuesday", "yesterday", "2015-03-23"
+_DAY_LEVEL = re.compile(r"(?i:\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tonight|"
+                        r"tomorrow)\b)|\b\d{4}-\d{2}-\d{2}\b|\b(?:[12]?\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?[A-Z][a-z]+"
+                        r"|\b[A-Z][a-z]{2,8}\.?\s+(?:[12]?\d|3[01])(?:st|nd|rd|th)?\b")
 _ASKS_YEAR = re.compile(r"\b(?:what|which) year\b|\byear (?:did|was|were|is|will)\b", re.I)
 _HAS_YEAR = re.compile(r"\b(?:1[0-9]|20)\d\d(?:s\b)?|\b\d0s\b")
 # What "how long" measures: a time, or a length ("How long is the bridge?": "17 kilometers").
@@ -196,8 +205,8 @@ _ASKS_COUNT = re.compile(r"(?i)\bhow many\b|\bwhat number of\b")
 
 def _a_count(text: str, span: tuple[int, int], sums: list[tuple[int, int]]) -> bool:
     """Whether the number `span` of `text` can be a count ("How many items were sold?"): not a sum of
-    money or a percentage ("$3.64 million"), not an age ("an 81-year-old woman", "aged 62") and not the
-    number in a name ("Flight 2937"). `sums` are the sentence's amount spans (`typed_spans(text, "amount")`).
+    money or a percentage ("$3.64 million"), not an age ("an 81-year-old woman", "aged 62", "Wesley Bell
+    Jr., 18,"), not a measure with its unit ("3.5 miles") and not the number in a name ("Flight 2937"). `sums` are the sentence's amount spans (`typed_spans(text, "amount")`).
 
     >>> t = "The 81-year-old's 300 items fetched $3.64 million. Some 150 passengers were on Flight 2937."
     >>> [t[a:b] for a, b in typed_spans(t, "number") if _a_count(t, (a, b), typed_spans(t, "amount"))]
@@ -205,6 +214,10 @@ def _a_count(text: str, span: tuple[int, int], sums: list[tuple[int, int]]) -> b
     """
     if any(a <= span[0] and span[1] <= b for a, b in sums):
         return False
+    if _NAMED_AGE.search(text, 0, span[0]) and text[span[1]:span[1] + 1] == ",":
+        return False  # "Wesley Bell Jr., 18, ...": his age
+    if _UNIT_AFTER.match(text, span[1]):
+        return False  # "3.5 miles (7km) of tunnels": a length, no count
     label = _LABEL.search(text, 0, span[0])  # "Flight 2937", "Article 50", "Boeing 757": a name's number
     if label and label.group(1).lower() not in _COUNT_LEADS:
         return False
@@ -212,6 +225,10 @@ def _a_count(text: str, span: tuple[int, int], sums: list[tuple[int, int]]) -> b
 
 
 _LABEL = re.compile(r"\b([A-Z][\w]*)[\s-]$")
+_NAMED_AGE = re.compile(r"[A-Z][\w.’'-]*,\s*$")
+_UNIT_AFTER = re.compile(r"[\s-]*(?:miles?|km|kilomet(?:re|er)s?|met(?:re|er)s?|feet|foot|ft|inch(?:es)?|cm|mm|tonnes?|tons?|"
+                         r"kg|kilos?|kilograms?|lbs?|litres?|liters?|gallons?|acres?|hectares?|sq|square|mph|km/h|"
+                         r"degrees?|per ?cent|percent|%)\b")
 _COUNT_LEADS = frozenset("the a an about some nearly almost over around only just at all more fewer less up those these "
                          "its his her their our another roughly approximately exactly at least most".split())
 
@@ -410,6 +427,10 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         typed = [sorted(spans + [m.span(1) for m in _BARE_YEAR.finditer(s.text) if m.group(1) not in known_years
                                  and not any(a <= m.start(1) < b for a, b in spans)])
                  for s, spans in zip(sents, typed)]
+    if asked.kind == "date" and _ASKS_DAY.search(question) and any(_DAY_LEVEL.search(s.text[a:b])
+                                                                    for s, spans in zip(sents, typed) for a, b in spans):
+        # "On what date did Gary Dahl die?": "March 23", not "the 1970s" or "in May", where some sentence has a day
+        typed = [[(a, b) for a, b in spans if _DAY_LEVEL.search(s.text[a:b])] for s, spans in zip(sents, typed)]
     if asked.measure:  # "What operating profit ...": a figure beside "profit", not the sales beside it
         typed = [[sp for sp in spans if _beside(s.text, sp, asked.measure)] for s, spans in zip(sents, typed)]
     if asked.kind == "number" and _ASKS_SCORE.search(question):  # "What was the score?": "34-28", not "a 25-point deficit"
@@ -425,6 +446,10 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
     if asked.unit:  # "How long did the call last?": "45 minutes", not "two presidents"; "How old": "68", not "thousands"
         typed = [[w for w in (_with_unit(s.text, sp, asked.unit) for sp in spans) if w is not None]
                  for s, spans in zip(sents, typed)]
+    if asked.kind == "organisation" and not any(noun_kind(w) == "organisation" and _MEDIA_NOUN.fullmatch(w)
+                                                 for w in asked.asks_for.split()):
+        # "The site told Daily Mail Online that ...", "..., WMUR reported.": the outlet reporting the story
+        typed = [[sp for sp in spans if not reporting(s.text, sp)] for s, spans in zip(sents, typed)]
     if asked.kind in ("person", "organisation") and not _COPULAR.match(question):
         # "Who gave the order for the strike on the Quds Force commander?": "Qasem Soleimani, commander of
         # the Quds Force" is the one the question names by his role, not the one it asks for
@@ -510,6 +535,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
     marked: list[bool] = []
     weak: list[bool] = []
     reported: list[bool] = []
+    said_by: list[bool] = []  # for a quote: each sentence names the speaker (or its passage does, for "he said")
     if asked.kind in ("reason", "quote"):
         # "Why ...?" is answered by a sentence that gives a cause ("resigned after ...", "because ..."),
         # "What did X say ...?" by one that quotes them; the rest of the score finds the topic.
@@ -525,8 +551,9 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             # ... named by surname, or by first name as celebrity news does ("Gigi said" for Gigi Hadid)
             first = re.search(rf"\b([A-Z][\w'’-]+)\s+{re.escape(asked.speaker)}\b", question) if asked.speaker else None
             speakers = [asked.speaker] + ([first.group(1)] if first and first.group(1).lower() not in _NOT_FIRST else [])
-            by = [any(_said_by(s.text, x) or (q and _PRONOUN_SAID.search(s.text) is not None and _said_by(s.passage.text, x))
-                      for x in speakers) for s, q in zip(sents, quoted)]
+            by = said_by = [any(_said_by(s.text, x) or (q and _PRONOUN_SAID.search(s.text) is not None
+                                                       and _said_by(s.passage.text, x)) for x in speakers)
+                            for s, q in zip(sents, quoted)]
             told = [_ATTRIBUTED.search(s.text) is not None for s in sents]
             # (a quote mark alone is no quotation of theirs: 'The Commission wrote to Vodafone to challenge
             # "the high rates"' names Vodafone and quotes the Commission)
@@ -559,15 +586,18 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         chosen = _overview(order, score, sents, vecs, asked.points or OVERVIEW_POINTS)
     else:
         chosen = _pick(order, score, sents, vecs, settings.max_answer_sentences)
-        if asked.kind == "reason" and chosen and not any(marked[g[0]] for g in chosen):
-            # none of them gives a cause: the best one the lead's article gives among the close runners-up
-            # ("Hashemian will not travel ..." -> "The German club said the player had pulled out because of
-            # a back injury"), the article's own words for the event being in the lead
+        if asked.kind in ("reason", "quote") and chosen and not any(marked[g[0]] or (reported and reported[g[0]])
+                                                                    for g in chosen):
+            # none of them gives a cause (or the speaker's words): the best one the lead's article gives
+            # among the runners-up ("Hashemian will not travel ..." -> "The German club said the player had
+            # pulled out because of a back injury"), the article's own words for the event being in the lead
             doc = sents[chosen[0][0]].passage.doc_id
-            cause = next((i for i in order[:CAUSE_REACH] if marked[i] and not weak[i] and sents[i].passage.doc_id == doc),
-                         None)
-            if cause is not None:
-                chosen = [[cause]] + chosen[: settings.max_answer_sentences - 1]
+            # (a quotation only by the speaker asked about: "What did Lavrov tell Pompeo?" takes no one else's)
+            found = next((i for i in order[:MARKED_REACH] if sents[i].passage.doc_id == doc and
+                          ((marked[i] and not (weak and weak[i]) and (not said_by or said_by[i]))
+                           or (reported and reported[i]))), None)
+            if found is not None:
+                chosen = [[found]] + chosen[: settings.max_answer_sentences - 1]
         if asked.kind == "reason" and chosen and (not marked[chosen[0][0]] or weak[chosen[0][0]]):
             # a cause that scores close to the best sentence leads: the best only restates the event
             at = next((g for g, group in enumerate(chosen) if marked[group[0]] and not weak[group[0]]),
@@ -935,12 +965,26 @@ def _fold(chosen: list[list[int]], i: int, sents: list[Sentence], vecs: np.ndarr
     return True
 
 
+# "fell from 1.5 million in 1975 to 12,000": the figure after "from", the words up to the one after "to"
+# ... or a change before the new level ("rose 28% to A$458.4m")
+_FROM = re.compile(r"\b(?:from|rose|fell|grew|jumped|climbed|increased|decreased|dropped|slipped|surged|soared|"
+                   r"plunged|slumped|up|down)\s+(?:by\s+)?$")
+_TO = re.compile(r"(?:\s+[\w.’'-]+){0,4}?\s+to\s+")
+_ASKS_BEFORE = re.compile(r"(?i)\b(?:from|before|originally|original|initial|initially|previous|previously|earlier|"
+                          r"first|used to)\b")
+
+
 def _short_answer(s: Sentence, spans: list[tuple[int, int]], qterms: list[str], question: str,
                   citation: int = 1) -> ShortAnswer | None:
     """The answering span of sentence `s`: of its new spans of the kind asked for, the one that stands
     closest to the question's words (the answer sits beside what it answers)."""
     if not spans:
         return None
+    # a name answers "who" better than a role beside it ("the leader" beside "lookout Brendan McDonough")
+    spans = [sp for sp in spans if not is_role(s.text[sp[0]:sp[1]])] or spans
+    if not _ASKS_BEFORE.search(question):  # "fall from 50,000 to 14,116": what it is now, not what it was
+        spans = [sp for sp in spans if not (_FROM.search(s.text, max(0, sp[0] - 16), sp[0])
+                                            and any(_TO.fullmatch(s.text, sp[1], c) for c, _ in spans if c > sp[1]))] or spans
     side = _answer_side(question)
     a, b = max(spans, key=lambda sp: _closeness(s.text, sp, set(qterms), side))  # the first of equals
     return ShortAnswer(s.text[a:b], citation, s.start + a, s.start + b)

@@ -63,7 +63,8 @@ _NAME_OF = re.compile(r"\b(?:what|which) (?:is|was|were|are) the names? of (?:th
 _AMOUNT_NOUNS = re.compile(r"(?:price|cost|fine|salary|salaries|revenue|sales|profit|loss|losses|budget|value|worth|"
                            r"fee|wage|income|debt|deficit|investment|funding|sum|amount|percentage|percent|share|"
                            r"proportion|rate|stake|bail|compensation|pay|bonus|prize|turnover|earnings|valuation|"
-                           r"tariff|tax|premium|ransom|reward|subsidy|subsidies|grant|loan|bid)s?")
+                           r"tariff|tax|premium|ransom|reward|subsidy|subsidies|grant|loan|bid|discount|rebate|refund|payout|"
+                           r"donation|payment|jackpot|pension|dividend|surcharge)s?")
 _RULES: list[tuple[Kind, re.Pattern[str]]] = [
     ("overview", re.compile(r"^\s*(summari[sz]e|give (me )?(an? )?(overview|summary|rundown)|overview of|describe|"
                             r"outline|recap|brief me|what (are|were) the (main|key) (points|developments|facts)|"
@@ -197,7 +198,11 @@ _MORE_PERSON = (r"executive|narrator|performer|politician|psychiatrist|psycholog
                 r"hacker|spammer|blogger|fraudster|robber|thief|burglar|murderer|terrorist|smuggler|trafficker|"
                 r"contestant|recipient|laureate|graduate|volunteer|protester|demonstrator|refugee|migrant|patient|"
                 r"passenger|motorist|translator|illustrator|choreographer|magician|astronomer|mathematician|"
-                r"technician|pharmacist|dentist|nurse|paramedic|firefighter|sniper")
+                r"technician|pharmacist|dentist|nurse|paramedic|firefighter|sniper|clerk|dealer|collector|auctioneer|"
+                r"curator|landlord|landowner|receptionist|cashier|waiter|waitress|caretaker|bodyguard|chauffeur|"
+                r"coroner|pathologist|midwife|nanny|housekeeper|farmer|fisherman|builder|mechanic|warden|convict|"
+                r"fugitive|shooter|assailant|intruder|heiress|socialite|tycoon|mogul|magnate|millionaire|"
+                r"celebrity|climber|mountaineer|explorer|sailor|skipper|hunter|poacher")
 _MORE_PLACE = (r"hamlet|kingdom|castle|highway|river|valley|peninsula|continent|park|neighbou?rhood|suburb|borough|"
                r"municipality|parish|commune|prefecture|territory|republic|nation|location|bridge|canal|sea|ocean|bay|"
                r"desert|forest|harbou?r|campus|county|counties|mountain|lake|island|islands")

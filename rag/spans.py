@@ -36,7 +36,8 @@ _DATE = re.compile(
     rf"|\b(?:(?i:the)\s+)?(?:(?:early|mid|late)-?\s*)?(?:1[89]|20)\d0s\b"                        # the 1950s
     rf"|\b(?:yesterday|today|tonight|last (?:week|month|year|night)|next (?:week|month|year))\b"
     rf"|\b{_MONTHS}(?=[\s,.])")
-_SCALE = r"(?:\s?(?:bn|m)\b|\s+(?:thousand|million|billion|trillion)\b)?"  # "920.8m", "$2 bn", "3 million"
+# "920.8m", "$2 bn", "3 million", "£100million" (glued, as British tabloids print it)
+_SCALE = r"(?:\s?(?:bn|m|million|billion|trillion)\b|\s+thousand\b)?"
 _NUMBER_WORDS = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
                  r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
                  r"dozens?|hundreds|thousands|millions|half|a dozen|a few|several)"
@@ -92,7 +93,7 @@ _ORG_WORDS = re.compile(
     r"Ensemble|Society|Board|Bureau|House|NATO|UN|EU|Technology|Technologies|"
     r"Holdings|Systems|Motors|Industries|Labs|Entertainment|Pictures|Records|Media|Energy|Airways|Telecom|"
     r"Pharmaceuticals|Solutions|Software|Electronics|Robotics|Studios|Communications|Petroleum|Insurance|"
-    r"Investments|Ventures|Enterprises|Brewery|Co|Tribes?)\b")
+    r"Investments|Ventures|Enterprises|Brewery|Co|Tribes?|Trust)\b")
 _TITLE_WORDS = re.compile(r"\b(?:(?:(?:Secretary|Minister|Ministry|Department) of (?:State|Defense|Defence|the Interior|"
                           r"Foreign Affairs|Finance|the Treasury|Health|Justice|Energy|Commerce|War)|President|Prime Minister|Minister|Chancellor|General|Gen\.|Senator|Sen\.|Governor|"
                           r"Gov\.|Mayor|King|Queen|Prince|Princess|Pope|Judge|Ambassador|Secretary|Commander|Director|"
@@ -105,7 +106,8 @@ _TITLE_WORDS = re.compile(r"\b(?:(?:(?:Secretary|Minister|Ministry|Department) o
 _TITLE_ABBREV = re.compile(r"\s*\b(?:Gov|Sen|Rep|Gen|Lt|Col|Capt|Cmdr|Adm|Sgt|Maj|Dr|Mr|Mrs|Ms|Prof|Rev|Supt|Insp|Det)$")
 _TRAILING = re.compile(rf"(?:\s+(?:{_MONTHS}|{_DAYS}|The|A|An))+$")  # "in CAR The governor": "The" starts what follows
 # "of" and "to" precede people as often as places ("the killing of X", "spoke to X"): not place words.
-_PLACE_BEFORE = re.compile(r"(?:\b(?:in|at|near|from|outside|inside|into|across|around|towards|via)\s+(?:the\s+)?"
+_PLACE_BEFORE = re.compile(r"(?:\b(?:in|at|near|from|outside|inside|into|across|around|towards|via|beneath|underneath|"
+                           r"below|beside|opposite|along|off|onto|throughout|within|through)\s+(?:the\s+)?"
                            r"|\b(?:vicinity|outskirts|city|town|village|province|region|capital|suburbs?|centre|center|"
                            r"heart|streets?|north|south|east|west|parts?) of\s+(?:the\s+)?)$")
 _TITLES = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Sen|Rep|Gov|Lt|Col|Capt|Adm|Sgt)\.?|\b(?:President|Prime Minister|"
@@ -153,6 +155,7 @@ def _alternation(names: str) -> re.Pattern[str]:
 
 _COUNTRY = _alternation(_COUNTRIES)
 _US_STATE = _alternation(_US_STATES)
+_STATE_CITY = re.compile(rf"(?:{_US_STATES}|{_COUNTRIES}) City")  # "New York City", "Mexico City" (not "Leicester City")
 _COUNTY = re.compile(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*\s+County\b")
 
 
@@ -201,6 +204,26 @@ def typed_spans(text: str, kind: Kind, *, backend: SpanBackend = "rules") -> lis
             found += [m.span() for m in _ROLE.finditer(text) if not any(a <= m.start() < b for a, b in found)]
         return found
     return []
+
+
+def reporting(text: str, span: tuple[int, int]) -> bool:
+    """The name `text[span]` is the news outlet reporting the story, not a party to it: a newspaper's,
+    broadcaster's or site's name after "told", "according to", "reported by" ("The site told Daily Mail
+    Online that ..."), or any name before "reported" that ends its clause ("..., WMUR reported.").
+
+    >>> t = "The site told Daily Mail Online the campaign was removed, WMUR reported."
+    >>> reporting(t, (14, 31)), reporting(t, (58, 62)), reporting(t, (4, 8))
+    (True, True, False)
+    """
+    a, b = span
+    name = text[a:b]
+    if (_MEDIA.search(name) or name.endswith("Online")) and _TOLD.search(text, max(0, a - 25), a):
+        return True
+    return _REPORTED.match(text, b) is not None
+
+
+_TOLD = re.compile(r"\b(?:told|tells|according to|reported by|speaking to|in an interview with)\s+(?:the\s+)?$")
+_REPORTED = re.compile(r"\s+(?:reported|reports|has reported|has learned|learned|revealed)\s*(?:[.,;]|$|that\b|on\b)")
 
 
 def is_role(text: str) -> bool:
@@ -384,7 +407,8 @@ def _names(text: str) -> list[tuple[int, int, str]]:
                 _ACRONYM_IN.search(name) and not _TITLE_WORDS.search(name)):
             out.append((a, b, "organisation"))
         elif (_PLACE_WORDS.search(name) and not _TITLE_WORDS.search(name)) or _COUNTRY.fullmatch(name) \
-                or _US_STATE.fullmatch(name):  # "Missouri River", "Lake Oahe", "North Dakota oil" (not "Iran's")
+                or _US_STATE.fullmatch(name) or _STATE_CITY.fullmatch(name):  # "Missouri River", "Lake Oahe",
+            # "North Dakota oil" (not "Iran's"), "New York City"
             out.append((a, b, "place"))
         elif told is not None and not _TITLE_WORDS.search(name):
             out.append((a, b, told))
@@ -445,7 +469,8 @@ _NATIONALITY = re.compile(r"\b(?:" + "|".join(sorted(
 # Words that make a name a place's ("Missouri River", "Lake Oahe", "Bond Street").
 _PLACE_WORDS = re.compile(r"\b(?:River|Lake|Mountains?|Mount|Mt|Islands?|Valley|Bay|Sea|Ocean|Gulf|Strait|Coast|"
                           r"Peninsula|Desert|Forest|Canal|Street|St|Road|Avenue|Boulevard|Square|Airport|Bridge|"
-                          r"Province|County|District|Region|Territory|Heights|Springs|Harbou?r|Beach|"
+                          r"Province|County|District|Region|Territory|Heights|Springs|Harbou?r|Beach|Reef|Atoll|"
+                          r"Shoal|Cape|Glacier|Falls|Canyon|Plateau|Peak|Ridge|Hills?|"
                           r"(?:East|West|North|South) Side)\b")  # "Manhattan's Upper West Side"
 _APPOSED = re.compile(r"\s*,\s*(?:a|an|the|its|his|her|their|[A-Z][\w.-]*['’]s)\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)")
 _BEFORE_NOUN = re.compile(r"(?:\b(?:the|a|an|its|his|her|their)|[A-Z][\w.-]*['’]s)\s+(?:[\w-]+\s+){0,2}?([a-z][\w-]*),?\s+"
