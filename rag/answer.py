@@ -37,7 +37,7 @@ from .embed import Embedder
 from .evidence import (SentenceCache, cite, idf_weights, seen_chance, sentence_scores, sentence_vectors, sentences_of,
                        unseen_share)
 from .ner import parse
-from .question import analyse, choice_order, noun_kind
+from .question import analyse, choice_order, measure_kind, noun_kind
 from .settings import Settings
 from .spans import MONEY, SpanBackend, is_role, names, novel_spans, reporting, typed_spans
 from .store import Store
@@ -175,11 +175,10 @@ ACTOR_PENALTY = 0.25
 # one may be on topic ("placed on a travel ban list") but cannot be the answer ("imposed in 2007").
 _ASKS_NUMBER = re.compile(r"\bhow (many|much|large|big|old|long|far|high)\b|\bwhat (number|percentage|share|amount)\b", re.I)
 _MEDIA_NOUN = re.compile(r"(?i)(?:newspaper|paper|tabloid|broadsheet|magazine|publication|outlet|broadcaster|channel|"
-                         r"station|network|website|site|agency|publisher)s?")
+                         r"station|network|agency|publisher)s?")  # (a "crowdfunding website" is no news outlet)
 _ASKS_DAY = re.compile(r"(?i)\b(?:what|which) (?:date|day)\b")
-# A date that names its day: "March 23", "23rd of March", "Tuesday", "yesterday", "2015-03-23"
-_DAY_LEVEL = re.compile(r"(?i:\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tonight|"
-                        r"tomorrow)\b)|\b\d{4}-\d{2}-\d{2}\b|\b(?:[12]?\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?[A-Z][a-z]+"
+# A date that names its day of the month: "March 23", "23rd of March", "2015-03-23" (a weekday is no date)
+_DAY_LEVEL = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b(?:[12]?\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?[A-Z][a-z]+"
                         r"|\b[A-Z][a-z]{2,8}\.?\s+(?:[12]?\d|3[01])(?:st|nd|rd|th)?\b")
 _ASKS_YEAR = re.compile(r"\b(?:what|which) year\b|\byear (?:did|was|were|is|will)\b", re.I)
 _HAS_YEAR = re.compile(r"\b(?:1[0-9]|20)\d\d(?:s\b)?|\b\d0s\b")
@@ -429,7 +428,8 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
                  for s, spans in zip(sents, typed)]
     if asked.kind == "date" and _ASKS_DAY.search(question) and any(_DAY_LEVEL.search(s.text[a:b])
                                                                     for s, spans in zip(sents, typed) for a, b in spans):
-        # "On what date did Gary Dahl die?": "March 23", not "the 1970s" or "in May", where some sentence has a day
+        # "On what date did Gary Dahl die?": "March 23", not "the 1970s", "in May" or "Tuesday", where some
+        # sentence has a day of the month
         typed = [[(a, b) for a, b in spans if _DAY_LEVEL.search(s.text[a:b])] for s, spans in zip(sents, typed)]
     if asked.measure:  # "What operating profit ...": a figure beside "profit", not the sales beside it
         typed = [[sp for sp in spans if _beside(s.text, sp, asked.measure)] for s, spans in zip(sents, typed)]
@@ -656,6 +656,15 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             said = ", ".join(f"“{w}”" for w in unsaid[:3])
             return Answer(question, NOT_FOUND, "extractive", False,
                           f"The closest article doesn't say: it never mentions {said}.", passages=tuple(passages),
+                          evidence=evidence)
+        role = frozenset(_LEMMA.get(t, t) for w in asked.role for t in terms(w))
+        withheld = next((m for j in order[:MARKED_REACH] if sents[j].passage.doc_id == sents[i].passage.doc_id
+                         for m in [_withheld(sents[j].text, asks, asked.kind, role)] if m), None)
+        if withheld is not None:
+            # "Norwich have signed Graham Stuart ... for an undisclosed fee", "sold for $1.2million to an
+            # unidentified bidder", "though the buyer is not known": the article says it doesn't know
+            return Answer(question, NOT_FOUND, "extractive", False,
+                          f"The closest article says this is not known: “{withheld}”.", passages=tuple(passages),
                           evidence=evidence)
         if not any(typed[g[0]] for g in chosen) and news_length:
             # No sentence close enough to the best to be quoted holds a span of the kind asked for: in a
@@ -972,6 +981,52 @@ _FROM = re.compile(r"\b(?:from|rose|fell|grew|jumped|climbed|increased|decreased
 _TO = re.compile(r"(?:\s+[\w.’'-]+){0,4}?\s+to\s+")
 _ASKS_BEFORE = re.compile(r"(?i)\b(?:from|before|originally|original|initial|initially|previous|previously|earlier|"
                           r"first|used to)\b")
+
+
+# Words news uses for what it doesn't know or wasn't told ("an undisclosed fee", "the buyer is not known")
+_WITHHELD = re.compile(r"(?i)\b(?:undisclosed|unidentified|unnamed|unknown|anonymous|confidential|"
+                       r"(?:is|are|was|were|has|have|had)\s+not\s+(?:been\s+)?(?:known|named|identified|disclosed|"
+                       r"revealed|released|given|made public)|"
+                       r"(?:did|does|would|could)\s*(?:not|n['’]t)\s+(?:disclose|reveal|say|name|give|identify|confirm)|"
+                       r"declined\s+to\s+(?:disclose|reveal|say|name|give|identify|comment\s+on)|"
+                       r"refused\s+to\s+(?:disclose|reveal|say|name|give|identify))\b")
+_WITHHELD_WINDOW = 4  # words at most between such a word and the thing it withholds
+
+
+def _withheld(text: str, asks: set[str], kind: str, role: frozenset[str] = frozenset()) -> str:
+    """The words of `text` that say the thing asked for is not known or not given ("for an undisclosed
+    fee" when a question asks what fee was paid; "an unidentified bidder" when it asks who bought): a
+    marker within _WITHHELD_WINDOW words of a noun of the kind it asks for ("fee", "buyer"; of the `role`
+    it asks for, when it asks for one: "an unidentified person" doesn't say who the lawyer is) or of the
+    doer of its verb ("the buyer" for "Who bought ...?"), not of its other words ("an unidentified person
+    shot ..." says nothing of a lawyer); "" when there is none.
+
+    >>> _withheld("Norwich have signed Graham Stuart for an undisclosed fee.", {"fee", "sign"}, "amount")
+    'an undisclosed fee'
+    >>> _withheld("The sale, by Douglas Elliman, was reported, though the buyer is not known.", {"buy"}, "person")
+    'the buyer is not known'
+    >>> _withheld("Police said an unidentified man was arrested.", {"fee"}, "amount")
+    ''
+    """
+    for m in _WITHHELD.finditer(text):
+        lo = text.rfind(",", 0, m.start()) + 1
+        hi = text.find(",", m.end())
+        hi = len(text) if hi < 0 else hi
+        before = list(re.finditer(r"[\w’'-]+", text[lo:m.start()]))[-_WITHHELD_WINDOW:]
+        after = list(re.finditer(r"[\w’'-]+", text[m.end():hi]))[:_WITHHELD_WINDOW]
+        near = [(lo + w.start(), lo + w.end()) for w in before] + [(m.end() + w.start(), m.end() + w.end()) for w in after]
+        for a, b in near:
+            w = text[a:b]
+            said = {_LEMMA.get(t, t) for t in terms(w)}
+            low = w.lower()
+            agent = not role and low.endswith(("er", "or")) and any(  # "the buyer" of "Who bought ...?"
+                {_LEMMA.get(t, t) for t in terms(low[:-cut])} & asks for cut in (1, 2, 3))
+            if measure_kind(low) == kind or (kind == "amount" and low == "terms") or agent \
+                    or (noun_kind(w) == kind and (not role or said & role)):
+                a0 = min(a, m.start())
+                prev = re.search(r"[\w’'-]+\s*$", text[lo:a0])  # and the word before: "an", "the"
+                return text[lo + prev.start() if prev else a0:max(b, m.end())].strip(" ,.")
+    return ""
 
 
 def _short_answer(s: Sentence, spans: list[tuple[int, int]], qterms: list[str], question: str,

@@ -146,7 +146,7 @@ def _wh_head_kind(question: str) -> tuple[Kind | None, str]:
                 return owner, " ".join(words)[:-2]
             words, found, phrase = [], None, ""
             continue
-        measure = _measure_kind(w) if found is None and len(words) <= 4 else None
+        measure = measure_kind(w) if found is None and len(words) <= 4 else None
         if measure is not None:  # its noun stays among the words the answer must stand beside ("profit")
             return measure, ""
         if copula:
@@ -221,7 +221,7 @@ _NUMBER_NOUNS = re.compile(r"(?:height|length|distance|depth|width|weight|age|nu
                            r"population|count|tally|size|capacity|speed|temperature|toll|majority|magnitude)s?")
 
 
-def _measure_kind(word: str) -> Kind | None:
+def measure_kind(word: str) -> Kind | None:
     """"amount", "number" or "date" for a noun that asks for one (`price`, `height`, `birth`), else None."""
     if _AMOUNT_NOUNS.fullmatch(word):
         return "amount"

@@ -200,8 +200,10 @@ def typed_spans(text: str, kind: Kind, *, backend: SpanBackend = "rules") -> lis
         if kind == "place":  # "Chennai-based Tata": where Tata is based (the name itself is Tata's)
             found = sorted(found + [m.span(1) for m in _BASED.finditer(text)
                                     if not any(a <= m.start(1) < b for a, b in found)])
-        if kind == "person":  # a name first; a role where no name is new
-            found += [m.span() for m in _ROLE.finditer(text) if not any(a <= m.start() < b for a, b in found)]
+        if kind == "person":  # a name first; a role where no name is new (not a name's title: "the other
+            # emails President" of "... President Obama is labelled")
+            found += [m.span() for m in _ROLE.finditer(text) if not any(a <= m.start() < b for a, b in found)
+                      and not _NAME_NEXT.match(text, m.end())]
         return found
     return []
 
@@ -224,6 +226,9 @@ def reporting(text: str, span: tuple[int, int]) -> bool:
 
 _TOLD = re.compile(r"\b(?:told|tells|according to|reported by|speaking to|in an interview with)\s+(?:the\s+)?$")
 _REPORTED = re.compile(r"\s+(?:reported|reports|has reported|has learned|learned|revealed)\s*(?:[.,;]|$|that\b|on\b)")
+
+
+_NAME_NEXT = re.compile(r" [A-Z][a-z]")
 
 
 def is_role(text: str) -> bool:

@@ -757,3 +757,25 @@ def test_on_what_date_is_answered_by_a_day_not_a_decade(obituary):
 def test_from_one_figure_to_another_the_answer_is_the_second(obituary):
     a = obituary.ask("How many Pet Rocks were sold the year after 1975?")
     assert a.short_answer is not None and a.short_answer.text == "12,000", (a.answer, a.short_answer)
+
+
+TRANSFER = """Norwich sign Stuart from Charlton
+
+Norwich have signed Charlton midfielder Graham Stuart until the end of the season for an undisclosed fee. The 34-year-old made more than 100 appearances for Charlton. Norwich manager Nigel Worthington said Stuart's experience would help in the fight against relegation.
+"""
+GERRARD = """Liverpool value Gerrard at £35m
+
+Liverpool would only sell captain Steven Gerrard for a fee of more than £35m, the club's chief executive said on Monday. Chelsea had offered £25m for the midfielder last summer.
+"""
+
+
+@pytest.fixture(scope="module")
+def transfers(tmp_path_factory, embedder):
+    return _index_of(tmp_path_factory, embedder, "transfers", {"stuart.txt": TRANSFER, "gerrard.txt": GERRARD})
+
+
+def test_a_fee_the_article_calls_undisclosed_is_declined_not_taken_from_another_article(transfers):
+    a = transfers.ask("What transfer fee did Norwich pay Charlton to sign Graham Stuart?")
+    assert not a.grounded and "undisclosed fee" in a.notice, (a.answer, a.notice)
+    b = transfers.ask("How much did Chelsea offer for Steven Gerrard last summer?")
+    assert b.grounded and b.short_answer is not None and b.short_answer.text == "£25m", (b.answer, b.short_answer)
