@@ -989,7 +989,10 @@ _WITHHELD = re.compile(r"(?i)\b(?:undisclosed|unidentified|unnamed|unknown|anony
                        r"revealed|released|given|made public)|"
                        r"(?:did|does|would|could)\s*(?:not|n['’]t)\s+(?:disclose|reveal|say|name|give|identify|confirm)|"
                        r"declined\s+to\s+(?:disclose|reveal|say|name|give|identify|comment\s+on)|"
-                       r"refused\s+to\s+(?:disclose|reveal|say|name|give|identify))\b")
+                       r"refused\s+to\s+(?:disclose|reveal|say|name|give|identify)|"
+                       # ... or hasn't decided yet ("no sentencing date was set", "is yet to be announced")
+                       r"no\s+(?:[\w-]+\s+)?date\s+(?:has\s+been|had\s+been|was|is|has|had)\s+(?:yet\s+)?(?:been\s+)?set|"
+                       r"(?:is|are|was|were|has|have)\s+(?:yet\s+)?to\s+be\s+(?:set|announced|decided|scheduled|determined))\b")
 _WITHHELD_WINDOW = 4  # words at most between such a word and the thing it withholds
 
 
@@ -1007,6 +1010,8 @@ def _withheld(text: str, asks: set[str], kind: str, role: frozenset[str] = froze
     'the buyer is not known'
     >>> _withheld("Police said an unidentified man was arrested.", {"fee"}, "amount")
     ''
+    >>> _withheld("They pleaded guilty on Monday; no sentencing date was set.", {"sentence"}, "date")
+    'no sentencing date was set'
     """
     for m in _WITHHELD.finditer(text):
         lo = text.rfind(",", 0, m.start()) + 1
@@ -1014,14 +1019,18 @@ def _withheld(text: str, asks: set[str], kind: str, role: frozenset[str] = froze
         hi = len(text) if hi < 0 else hi
         before = list(re.finditer(r"[\w’'-]+", text[lo:m.start()]))[-_WITHHELD_WINDOW:]
         after = list(re.finditer(r"[\w’'-]+", text[m.end():hi]))[:_WITHHELD_WINDOW]
-        near = [(lo + w.start(), lo + w.end()) for w in before] + [(m.end() + w.start(), m.end() + w.end()) for w in after]
+        inside = list(re.finditer(r"[\w’'-]+", m.group(0)))  # "no sentencing date was set" names its date
+        near = [(lo + w.start(), lo + w.end()) for w in before] + [(m.start() + w.start(), m.start() + w.end()) for w in inside] \
+            + [(m.end() + w.start(), m.end() + w.end()) for w in after]
         for a, b in near:
             w = text[a:b]
             said = {_LEMMA.get(t, t) for t in terms(w)}
             low = w.lower()
             agent = not role and low.endswith(("er", "or")) and any(  # "the buyer" of "Who bought ...?"
                 {_LEMMA.get(t, t) for t in terms(low[:-cut])} & asks for cut in (1, 2, 3))
-            if measure_kind(low) == kind or (kind == "amount" and low == "terms") or agent \
+            # (a date's own noun only: "a few months of negotiations did not give ..." withholds no date)
+            if (measure_kind(low) == kind and (kind != "date" or low in ("date", "dates"))) \
+                    or (kind == "amount" and low == "terms") or agent \
                     or (noun_kind(w) == kind and (not role or said & role)):
                 a0 = min(a, m.start())
                 prev = re.search(r"[\w’'-]+\s*$", text[lo:a0])  # and the word before: "an", "the"

