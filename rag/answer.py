@@ -205,7 +205,8 @@ _ASKS_COUNT = re.compile(r"(?i)\bhow many\b|\bwhat number of\b")
 def _a_count(text: str, span: tuple[int, int], sums: list[tuple[int, int]]) -> bool:
     """Whether the number `span` of `text` can be a count ("How many items were sold?"): not a sum of
     money or a percentage ("$3.64 million"), not an age ("an 81-year-old woman", "aged 62", "Wesley Bell
-    Jr., 18,"), not a measure with its unit ("3.5 miles") and not the number in a name ("Flight 2937"). `sums` are the sentence's amount spans (`typed_spans(text, "amount")`).
+    Jr., 18,"), not a measure with its unit ("3.5 miles") and not the number in a name ("Flight 2937").
+    `sums` are the sentence's amount spans (`typed_spans(text, "amount")`).
 
     >>> t = "The 81-year-old's 300 items fetched $3.64 million. Some 150 passengers were on Flight 2937."
     >>> [t[a:b] for a, b in typed_spans(t, "number") if _a_count(t, (a, b), typed_spans(t, "amount"))]
@@ -415,6 +416,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         asked = analyse(question, choice=False)  # no sentence tells the two apart: answer as usual,
         undecided = True  # ... but with no short answer: a name from those sentences would be a guess
     known = set(terms(question))
+    wanted = frozenset(_LEMMA.get(t, t) for w in asked.role for t in terms(w))  # the role a "who" asks for, as terms
     if asked.factoid and settings.spans == "spacy":
         parse([s.text for s in sents])  # one batch through spaCy; novel_spans then reads its cache
     typed = [novel_spans(s.text, asked.kind, known, backend=settings.spans, place=asked.asks_for) if asked.factoid else []
@@ -477,7 +479,6 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         # "Who is the chief executive of BTCC?": a name an apposition gives only roles other than the one
         # asked for ("Feng Xin'an, a 43-year-old sales manager") is someone else; one with no apposed role,
         # or with the role asked for before or after it ("Judge Adam Jacobs"), may answer
-        wanted = {_LEMMA.get(t, t) for w in asked.role for t in terms(w)}
         if wanted:
             typed = [[sp for sp in spans if is_role(s.text[sp[0]:sp[1]]) or not _roles_after(s.text, sp)
                       or _roles_of(s.text, sp) & wanted] for s, spans in zip(sents, typed)]
@@ -657,9 +658,8 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             return Answer(question, NOT_FOUND, "extractive", False,
                           f"The closest article doesn't say: it never mentions {said}.", passages=tuple(passages),
                           evidence=evidence)
-        role = frozenset(_LEMMA.get(t, t) for w in asked.role for t in terms(w))
         withheld = next((m for j in order[:MARKED_REACH] if sents[j].passage.doc_id == sents[i].passage.doc_id
-                         for m in [_withheld(sents[j].text, asks, asked.kind, role)] if m), None)
+                         for m in [_withheld(sents[j].text, asks, asked.kind, wanted)] if m), None)
         if withheld is not None:
             # "Norwich have signed Graham Stuart ... for an undisclosed fee", "sold for $1.2million to an
             # unidentified bidder", "though the buyer is not known": the article says it doesn't know

@@ -232,6 +232,12 @@ _NAME_NEXT = re.compile(r" [A-Z][a-z]")
 _CLASS_AFTER = re.compile(r"\s+([a-z]+)\b(?!['’])")  # the common noun a one-word name stands before
 
 
+def _noun_after(text: str, b: int) -> str | None:
+    """The kind the lower-case class noun right after offset `b` names ("Whanganui river": place), or None."""
+    after = _CLASS_AFTER.match(text, b)
+    return noun_kind(after.group(1)) if after else None
+
+
 def is_role(text: str) -> bool:
     """True for a person named by a role ("the French leader"), not by name."""
     return _ROLE.fullmatch(text) is not None
@@ -418,9 +424,8 @@ def _names(text: str) -> list[tuple[int, int, str]]:
             out.append((a, b, "place"))
         elif told is not None and not _TITLE_WORDS.search(name):
             out.append((a, b, told))
-        elif (after := _CLASS_AFTER.match(text, b)) and noun_kind(after.group(1)) in ("place", "organisation") \
-                and " " not in name:
-            out.append((a, b, noun_kind(after.group(1)) or "place"))  # "the Whanganui river", "the Mosul dam"
+        elif " " not in name and (noun := _noun_after(text, b)) in ("place", "organisation"):
+            out.append((a, b, noun))  # "the Whanganui river", "the Mosul dam"
         elif " " not in name and _TEAM.fullmatch(name) and re.search(r"\bthe\s+$", before):
             out.append((a, b, "organisation"))  # "the Patriots", "the Falcons": a team, a band, a party
         elif _PLACE_BEFORE.search(before) and not _TITLES.search(before) and not _TITLE_WORDS.search(name):
