@@ -39,7 +39,7 @@ from .evidence import (SentenceCache, cite, idf_weights, seen_chance, sentence_s
 from .ner import parse
 from .question import analyse, choice_order, measure_kind, noun_kind
 from .settings import Settings
-from .spans import MONEY, SpanBackend, is_role, names, novel_spans, reporting, typed_spans
+from .spans import MONEY, SpanBackend, is_role, names, novel_spans, owned, reporting, typed_spans
 from .store import Store
 from .terms import terms
 from .types import Answer, Citation, Hits, Sentence, ShortAnswer
@@ -195,7 +195,8 @@ _AGED = re.compile(r"\b(?:aged?|age of)\s*$", re.I)  # "aged 62", "at the age of
 
 
 _ASKS_MONEY = re.compile(r"(?i)\b(?:price|prices|priced|cost|costs|fee|fees|fine|fined|salary|salaries|paid|pay|pays|"
-                         r"spend|spent|worth|compensation|damages|bail|bonus|wages?|funding|donated|award|awarded)\b")
+                         r"spend|spent|worth|compensation|damages|bail|bonus|wages?|funding|donated|award|awarded|"
+                         r"profits?|revenues?|sales|turnover|earnings|income|budget|debt|deficit|valuation|ransom)\b")
 # ... unless it asks for a rate or a change, which news gives in percent ("How big a pay rise ...?": "a 53% pay rise")
 _ASKS_RATE = re.compile(r"(?i)\bby how much\b|\bper ?cent|\bpercentage\b|\bshare of\b|\brate\b|"
                         r"\b(?:rise|raise|increase|hike|cut|growth)\b")
@@ -206,22 +207,29 @@ _SOMEONE = re.compile(r"(?i)\b(?:a|an)\s+(?:[\w-]+\s+){0,3}?(?:man|woman|boy|gir
 _ASKS_COUNT = re.compile(r"(?i)\bhow many\b|\bwhat number of\b")
 
 
-def _a_count(text: str, span: tuple[int, int], sums: list[tuple[int, int]]) -> bool:
+def _a_count(text: str, span: tuple[int, int], sums: list[tuple[int, int]], counted: str = "",
+             measure: bool = False) -> bool:
     """Whether the number `span` of `text` can be a count ("How many items were sold?"): not a sum of
     money or a percentage ("$3.64 million"), not an age ("an 81-year-old woman", "aged 62", "Wesley Bell
-    Jr., 18,"), not a measure with its unit ("3.5 miles") and not the number in a name ("Flight 2937").
+    Jr., 18,"), not a measure or a duration with its unit ("3.5 miles", "two hours") unless that unit is
+    what the question `counted` ("how many tonnes") or it asks for a `measure` ("for how many years"),
+    and not the number in a name ("Flight 2937").
     `sums` are the sentence's amount spans (`typed_spans(text, "amount")`).
 
     >>> t = "The 81-year-old's 300 items fetched $3.64 million. Some 150 passengers were on Flight 2937."
     >>> [t[a:b] for a, b in typed_spans(t, "number") if _a_count(t, (a, b), typed_spans(t, "amount"))]
     ['300', '150']
+    >>> u = "Feta has been made there for 6,000 years; it makes 120,000 tonnes a year."
+    >>> [u[a:b] for a, b in typed_spans(u, "number") if _a_count(u, (a, b), [], "tonnes")]
+    ['120,000']
     """
     if any(a <= span[0] and span[1] <= b for a, b in sums):
         return False
     if _NAMED_AGE.search(text, 0, span[0]) and text[span[1]:span[1] + 1] == ",":
         return False  # "Wesley Bell Jr., 18, ...": his age
-    if _UNIT_AFTER.match(text, span[1]):
-        return False  # "3.5 miles (7km) of tunnels": a length, no count
+    unit = _UNIT_AFTER.match(text, span[1]) or _TIME_AFTER.match(text, span[1])
+    if unit and not measure and not (counted and set(terms(unit.group(0))) & set(terms(counted))):
+        return False  # "3.5 miles (7km) of tunnels": a length, no count; "for 6,000 years": a duration
     label = _LABEL.search(text, 0, span[0])  # "Flight 2937", "Article 50", "Boeing 757": a name's number
     if label and label.group(1).lower() not in _COUNT_LEADS:
         return False
@@ -233,6 +241,7 @@ _NAMED_AGE = re.compile(r"[A-Z][\w.’'-]*,\s*$")
 _UNIT_AFTER = re.compile(r"[\s-]*(?:miles?|km|kilomet(?:re|er)s?|met(?:re|er)s?|feet|foot|ft|inch(?:es)?|cm|mm|tonnes?|tons?|"
                          r"kg|kilos?|kilograms?|lbs?|litres?|liters?|gallons?|acres?|hectares?|sq|square|mph|km/h|"
                          r"degrees?|per ?cent|percent|%)\b")
+_TIME_AFTER = re.compile(r"[\s-]*(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries|century)\b")
 _COUNT_LEADS = frozenset("the a an about some nearly almost over around only just at all more fewer less up those these "
                          "its his her their our another roughly approximately exactly at least most".split())
 
@@ -334,7 +343,9 @@ def _of_class(text: str, span: tuple[int, int], head: frozenset[str], wanted: fr
     """
     a, b = span
     near = re.findall(r"\w+", text[a:b])[-1:]
-    before = re.search(r"\b([a-z][\w-]*)\s+(?:of\s+)?$", text[max(0, a - 40):a])
+    # ... or before a list of names it ends ("the mobile phone operators Vodafone and T-Mobile")
+    before = re.search(r"\b([a-z][\w-]*)\s+(?:of\s+)?(?:[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*(?:\s*,\s*|\s+and\s+)){0,3}$",
+                       text[max(0, a - 80):a])
     near += [before.group(1)] if before else []
     # the class noun may follow a modifier of its own ("national park")
     after = re.match(r"\s+([a-z][\w-]*)(?:\s+([a-z][\w-]*))?", text[b:])
@@ -492,7 +503,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         for i, (s, spans) in enumerate(zip(sents, typed)):
             if spans:  # the sentence's sums of money and percentages, found once for all its numbers
                 sums = typed_spans(s.text, "amount")
-                typed[i] = [sp for sp in spans if _a_count(s.text, sp, sums)]
+                typed[i] = [sp for sp in spans if _a_count(s.text, sp, sums, asked.counted, bool(asked.unit))]
     if asked.unit:  # "How long did the call last?": "45 minutes", not "two presidents"; "How old": "68", not "thousands"
         typed = [[w for w in (_with_unit(s.text, sp, asked.unit) for sp in spans) if w is not None]
                  for s, spans in zip(sents, typed)]
@@ -1109,6 +1120,7 @@ def _short_answer(s: Sentence, spans: list[tuple[int, int]], qterms: list[str], 
                                             and any(_TO.fullmatch(s.text, sp[1], c) for c, _ in spans if c > sp[1]))] or spans
     side = _answer_side(question)
     a, b = max(spans, key=lambda sp: _closeness(s.text, sp, set(qterms), side))  # the first of equals
+    a += owned(s.text[a:b], question)  # "Sierra Leone's Kono": Kono
     return ShortAnswer(s.text[a:b], citation, s.start + a, s.start + b)
 
 

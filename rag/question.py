@@ -558,7 +558,7 @@ def counted(question: str) -> str:
     >>> counted("How many were injured?"), counted("How old is he?")
     ('', '')
     """
-    m = re.search(r"(?i)\bhow many\s+((?:[\w'-]+\s+){0,3})", question + " ")
+    m = re.search(r"(?i)\bhow many\s+((?:[\w'-]+\s+){0,3})", question.rstrip(" ?!.") + " ")  # "... how many years?"
     if not m:
         return ""
     noun = ""

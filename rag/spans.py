@@ -157,6 +157,23 @@ _COUNTRY = _alternation(_COUNTRIES)
 _US_STATE = _alternation(_US_STATES)
 _STATE_CITY = re.compile(rf"(?:{_US_STATES}|{_COUNTRIES}) City")  # "New York City", "Mexico City" (not "Leicester City")
 _COUNTY = re.compile(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*\s+County\b")
+_OWNED = re.compile(r"(.+?)['’]s\s+(?=[A-Z\d])")
+
+
+def owned(name: str, known: str = "") -> int:
+    """Where the name owned starts in a name "A's B" whose owner A is a country, a US state or named in
+    `known` (the question's text): "Sierra Leone's Kono", "Russia's Vladimir Putin", "Manhattan's Upper
+    West Side" asked about Manhattan name Kono, Putin, the Upper West Side; 0 otherwise ("King's Cross",
+    "Martha's Vineyard" are names of their own).
+
+    >>> owned("Sierra Leone's Kono"), owned("Manhattan's Upper West Side", "In which part of Manhattan ...?"), owned("King's Cross")
+    (15, 12, 0)
+    """
+    m = _OWNED.match(name)
+    if m and (_COUNTRY.fullmatch(m.group(1)) or _US_STATE.fullmatch(m.group(1))
+              or (known and re.search(rf"(?<!\w){re.escape(m.group(1))}(?!\w)", known))):
+        return m.end()
+    return 0
 
 
 SpanBackend = Literal["rules", "spacy"]
