@@ -39,7 +39,7 @@ from .evidence import (SentenceCache, cite, idf_weights, seen_chance, sentence_s
 from .ner import parse
 from .question import analyse, choice_order, measure_kind, noun_kind
 from .settings import Settings
-from .spans import MONEY, SpanBackend, is_role, names, novel_spans, owned, reporting, typed_spans
+from .spans import MONEY, SpanBackend, is_role, names, novel_spans, owned, reporter, reporting, typed_spans
 from .store import Store
 from .terms import terms
 from .types import Answer, Citation, Hits, Sentence, ShortAnswer
@@ -263,7 +263,8 @@ def _with_unit(text: str, span: tuple[int, int], unit: str) -> tuple[int, int] |
 
 # "Who is/was the <role> ...?" asks for the one its role describes; other verbs name someone else by theirs.
 _COPULAR = re.compile(r"(?i)^\s*(?:who|what|which(?:\s+[\w-]+){1,3})\s+(?:is|was|are|were)\b")
-_APPOSED_ROLE = re.compile(r"\s*,\s*(?:(?:a|an|the|its|his|her|their)\s+)?([a-z][\w-]*)((?:\s+[\w'’-]+){0,6})")
+# (a role may be capitalised: "Juan Miguel Pacheco, Plant Manager at Nenagh")
+_APPOSED_ROLE = re.compile(r"\s*,\s*(?:(?:a|an|the|its|his|her|their)\s+)?([A-Za-z][\w-]*)((?:\s+[\w'’-]+){0,6})")
 _TITLE_BEFORE = re.compile(r"((?:[\w'’.-]+\s+){1,12})$")
 
 
@@ -370,6 +371,8 @@ def _says(text: str, stems: list[str]) -> bool:
     return all(re.search(rf"\b{re.escape(x.lower())}", low) or (x == "US" and "u.s." in low) for x in stems)
 
 
+_JOURNALIST = frozenset(terms("reporter correspondent journalist"))
+_ANY_ROLE = frozenset(terms("official officials figure figures member members"))  # ("the man who ..." is no minister)
 _ASKS_SCORE = re.compile(r"(?i)\b(?:score|scoreline|final result|vote tally|margin)\b")
 _PAIR = re.compile(r"\d+-\d+")
 _ASKS_DATE = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time)\b", re.I)
@@ -511,6 +514,9 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
                                                  for w in asked.asks_for.split()):
         # "The site told Daily Mail Online that ...", "..., WMUR reported.": the outlet reporting the story
         typed = [[sp for sp in spans if not reporting(s.text, sp)] for s, spans in zip(sents, typed)]
+    if asked.kind == "person" and not wanted & _JOURNALIST:
+        # "Al Jazeera's Qais Azimy, reporting from Kabul, said ...": the journalist telling the story
+        typed = [[sp for sp in spans if not reporter(s.text, sp)] for s, spans in zip(sents, typed)]
     if asked.kind in ("person", "organisation") and not _COPULAR.match(question):
         # "Who gave the order for the strike on the Quds Force commander?": "Qasem Soleimani, commander of
         # the Quds Force" is the one the question names by his role, not the one it asks for
@@ -537,8 +543,9 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
     if asked.kind == "person" and not asked.subject:
         # "Who is the chief executive of BTCC?": a name an apposition gives only roles other than the one
         # asked for ("Feng Xin'an, a 43-year-old sales manager") is someone else; one with no apposed role,
-        # or with the role asked for before or after it ("Judge Adam Jacobs"), may answer
-        if wanted:
+        # or with the role asked for before or after it ("Judge Adam Jacobs"), may answer; any role is an
+        # "official" ("Hakan Fidan, Head of the Turkish National Intelligence Organization")
+        if wanted - _ANY_ROLE:
             typed = [[sp for sp in spans if is_role(s.text[sp[0]:sp[1]]) or not _roles_after(s.text, sp)
                       or _roles_of(s.text, sp) & wanted] for s, spans in zip(sents, typed)]
     counts = np.zeros(len(sents), dtype=np.float32)
@@ -676,6 +683,18 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             if referent is not None:
                 j = referent[0]
                 chosen = [[j]] + [g for g in chosen if j not in g][: settings.max_answer_sentences - 1]
+        if asked.kind == "person" and chosen and typed[chosen[0][0]] and referent is None \
+                and all(is_role(sents[chosen[0][0]].text[a:b]) for a, b in typed[chosen[0][0]]):
+            # "... led by the former ambassador to the UN" names a role; "Ri Tong Il, the former North
+            # Korean deputy ambassador, is leading ..." gives that role's noun to a name: that one leads
+            # (a chosen sentence, or one of the lead's article among the best MARKED_REACH)
+            lead = sents[chosen[0][0]]
+            roles = {_LEMMA.get(t, t) for a, b in typed[chosen[0][0]] for t in terms(lead.text[a:b].split()[-1])}
+            near = [g[0] for g in chosen[1:]] + [j for j in order[:MARKED_REACH] if sents[j].passage.doc_id == lead.passage.doc_id]
+            found = next((j for j in near for sp in typed[j]
+                          if not is_role(sents[j].text[sp[0]:sp[1]]) and _roles_of(sents[j].text, sp) & roles), None)
+            if found is not None:
+                chosen = [[found]] + [g for g in chosen if found not in g][: settings.max_answer_sentences - 1]
         if asked.factoid and chosen and len(chosen) < settings.max_answer_sentences:
             link = _bridge(chosen, order, sents, typed, known)
             if link is not None:

@@ -241,6 +241,18 @@ def reporting(text: str, span: tuple[int, int]) -> bool:
     return _REPORTED.match(text, b) is not None
 
 
+def reporter(text: str, span: tuple[int, int]) -> bool:
+    """The name `text[span]` is the journalist reporting the story ("Al Jazeera's Qais Azimy, reporting
+    from Kabul, said ..."), not a party to it.
+
+    >>> t = "Al Jazeera's Qais Azimy, reporting from Kabul, said the attack was the second."
+    >>> reporter(t, (0, 23)), reporter(t, (40, 45))
+    (True, False)
+    """
+    return _REPORTING_FROM.match(text, span[1]) is not None
+
+
+_REPORTING_FROM = re.compile(r"\s*,\s*(?:who is\s+)?reporting\s+(?:from|in|on)\b")
 _TOLD = re.compile(r"\b(?:told|tells|according to|reported by|speaking to|in an interview with)\s+(?:the\s+)?$")
 _REPORTED = re.compile(r"\s+(?:reported|reports|has reported|has learned|learned|revealed)\s*(?:[.,;]|$|that\b|on\b)")
 

@@ -858,3 +858,20 @@ def test_counts_durations_and_owned_names_of_round_seven():
     # "Sierra Leone's Kono": the place owned is the answer; "King's Cross" is a name of its own
     assert owned("Sierra Leone's Kono") == len("Sierra Leone's ") and owned("King's Cross") == 0
     assert owned("Manhattan's Upper West Side", "In which part of Manhattan is it?") == len("Manhattan's ")
+
+
+DELEGATION = """North Korean delegation arrives in Kuala Lumpur
+
+A high-level delegation from North Korea, led by the former ambassador to the UN, arrived in the Malaysian capital on Tuesday to seek the return of the body. Ri Tong Il, the former North Korean deputy ambassador to the United Nations, is leading the group, which met officials on Wednesday. Al Jazeera's Mohammed Salim, reporting from Kuala Lumpur, said the talks would be difficult.
+"""
+
+
+@pytest.fixture(scope="module")
+def delegation(tmp_path_factory, embedder):
+    return _index_of(tmp_path_factory, embedder, "delegation", {"delegation.txt": DELEGATION})
+
+
+def test_a_role_the_next_sentence_gives_to_a_name_is_answered_by_the_name(delegation):
+    a = delegation.ask("Who led the high-level North Korean delegation that arrived in Kuala Lumpur?")
+    assert a.short_answer is not None and a.short_answer.text == "Ri Tong Il", (a.answer, a.short_answer)
+    assert a.answer.startswith("Ri Tong Il") and a.short_answer.citation == 1, a.answer
