@@ -184,6 +184,30 @@ _ASKS_DAY = re.compile(r"(?i)\b(?:what|which) (?:date|day)\b")
 # A date that names its day of the month: "March 23", "23rd of March", "2015-03-23" (a weekday is no date)
 _DAY_LEVEL = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b(?:[12]?\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?[A-Z][a-z]+"
                         r"|\b[A-Z][a-z]{2,8}\.?\s+(?:[12]?\d|3[01])(?:st|nd|rd|th)?\b")
+# A date question about what is to come: "When will ...?", "When is X due / scheduled / expected to ...?"
+_ASKS_FUTURE = re.compile(r"(?i)\bwhen will\b|\b(?:on )?what (?:date|day) will\b|\bwhen (?:is|are)\b.{0,80}?\b(?:due|scheduled|set|"
+                          r"expected|planned|going)\b")
+# ... and the words that give a date as to come
+_FUTURE_CUE = re.compile(r"(?i)\b(?:will|shall|due|scheduled|expected|set to|set for|is to|are to|plans?|planned|"
+                         r"next|upcoming|coming|later this|from|until|by)\b|['’]ll\b")
+FUTURE_REACH = 10  # words before a date (and half as many after) in which its clause says it is to come
+
+
+def _to_come(text: str, span: tuple[int, int]) -> bool:
+    """The date `text[span]` is given as to come: a word of the future stands within FUTURE_REACH words
+    before it or half as many after it, between the commas or semicolons around it.
+
+    >>> t = "The yacht, designed in 1900, will go under the hammer on May 19."
+    >>> _to_come(t, (23, 27)), _to_come(t, (57, 63))
+    (False, True)
+    """
+    lo = max(text.rfind(";", 0, span[0]), text.rfind(",", 0, span[0])) + 1
+    before = " ".join(re.findall(r"[\w'’]+", text[lo:span[0]])[-FUTURE_REACH:])
+    hi = min(x for x in (text.find(";", span[1]), text.find(",", span[1]), len(text)) if x >= 0)
+    after = " ".join(re.findall(r"[\w'’]+", text[span[1]:hi])[: FUTURE_REACH // 2])
+    return bool(_FUTURE_CUE.search(before) or _FUTURE_CUE.search(after))
+
+
 _ASKS_YEAR = re.compile(r"\b(?:what|which) year\b|\byear (?:did|was|were|is|will)\b", re.I)
 _HAS_YEAR = re.compile(r"\b(?:1[0-9]|20)\d\d(?:s\b)?|\b\d0s\b")
 # What "how long" measures: a time, or a length ("How long is the bridge?": "17 kilometers").
@@ -495,6 +519,11 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         # "On what date did Gary Dahl die?": "March 23", not "the 1970s", "in May" or "Tuesday", where some
         # sentence has a day of the month
         typed = [[(a, b) for a, b in spans if _DAY_LEVEL.search(s.text[a:b])] for s, spans in zip(sents, typed)]
+    if asked.kind == "date" and _ASKS_FUTURE.search(question):
+        # "When is the yacht due to go under the hammer?": a date the article gives as to come ("will go
+        # under the hammer on May 19", "is scheduled for June 23"), not "designed in 1900" or "pleaded guilty
+        # Tuesday"; where none is, the article doesn't say yet
+        typed = [[sp for sp in spans if _to_come(s.text, sp)] for s, spans in zip(sents, typed)]
     if asked.measure:  # "What operating profit ...": a figure beside "profit", not the sales beside it
         typed = [[sp for sp in spans if _beside(s.text, sp, asked.measure)] for s, spans in zip(sents, typed)]
     if asked.kind == "number" and _ASKS_SCORE.search(question):  # "What was the score?": "34-28", not "a 25-point deficit"

@@ -875,3 +875,22 @@ def test_a_role_the_next_sentence_gives_to_a_name_is_answered_by_the_name(delega
     a = delegation.ask("Who led the high-level North Korean delegation that arrived in Kuala Lumpur?")
     assert a.short_answer is not None and a.short_answer.text == "Ri Tong Il", (a.answer, a.short_answer)
     assert a.answer.startswith("Ri Tong Il") and a.short_answer.citation == 1, a.answer
+
+
+YACHT = """Historic steam yacht to be auctioned
+
+The historic steam yacht Ena was designed in 1900 and built in Sydney the following year. The yacht, which was restored in 1986, will go under the hammer on May 19 at an auction in Sydney. Its owner said the sale had been planned for some time.
+"""
+
+
+@pytest.fixture(scope="module")
+def yacht(tmp_path_factory, embedder):
+    return _index_of(tmp_path_factory, embedder, "yacht", {"ena.txt": YACHT})
+
+
+def test_a_date_to_come_is_one_the_article_gives_as_to_come(yacht):
+    a = yacht.ask("When is the steam yacht Ena due to go under the hammer?")
+    assert a.short_answer is not None and a.short_answer.text == "May 19", (a.answer, a.short_answer)
+    # the article gives no date for a sale to come, only past ones: declined, not "1900"
+    b = yacht.ask("When will the Ena's new owner sail the yacht to Hobart?")
+    assert not b.grounded, b.answer
