@@ -140,7 +140,9 @@ _CAUSE = re.compile(r"(?i)\b(?:because|due to|owing to|as a result|result of|in 
                     r"so that|in order to|reasons?\b|citing|cited|blamed?|blaming|caused by|led to|prompted|triggered|"
                     r"after|amid|following|for fear|fearing|aimed at|designed to|intended to|in a bid|so as to|on the grounds|"
                     r"given that|out of (?:fear|concern|respect)|as a sign of|thanks to|in light of|in the wake of|"
-                    r"over concerns?|in (?:the )?hopes?|hoping to|"
+                    r"over concerns?|in (?:the )?hopes?|hoping to|hit by|hurt by|"
+                    # what an event set off ("delayed its report again, sending its shares down")
+                    r", (?:sending|prompting|forcing|causing)|"
                     # what a sanction or a dispute is over ("denied entry over his actions", "sacked over remarks")
                     r"over (?:his|her|their|its|alleged|allegations?|claims?|fears?|comments?|remarks?|links?|ties|"
                     r"accusations?|suspicions?|a row|a dispute|a lack)|"
@@ -729,6 +731,11 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             if link is not None:
                 chosen.append([link])
 
+    if asked.kind == "reason" and chosen and not any(marked[g[0]] for g in chosen):
+        # "Why did Bacall and Robards divorce?" over "... but the couple divorced in 1969": no sentence
+        # of the answer, nor of its article among the best, gives a cause
+        return Answer(question, NOT_FOUND, "extractive", False, "The closest passages give no cause for this.",
+                      passages=tuple(passages), evidence=evidence)
     if asked.kind == "quote" and asked.speaker and chosen and not any(marked[g[0]] or reported[g[0]] for g in chosen) \
             and not re.search(rf"(?i)\bthe\s+(?:[\w'’-]+\s+){{0,2}}{re.escape(asked.speaker)}\b", question):
         # "What did Lavrov tell Pompeo?" over sentences that quote Pompeo: none gives Lavrov's words. (What

@@ -879,7 +879,7 @@ def test_a_role_the_next_sentence_gives_to_a_name_is_answered_by_the_name(delega
 
 YACHT = """Historic steam yacht to be auctioned
 
-The historic steam yacht Ena was designed in 1900 and built in Sydney the following year. The yacht, which was restored in 1986, will go under the hammer on May 19 at an auction in Sydney. Its owner said the sale had been planned for some time.
+The historic steam yacht Ena was designed in 1900 and built in Sydney a year later. The yacht, which was restored in 1986, will go under the hammer on May 19 at an auction in Sydney. Its owner said the sale had been planned for some time.
 """
 
 
@@ -894,3 +894,8 @@ def test_a_date_to_come_is_one_the_article_gives_as_to_come(yacht):
     # the article gives no date for a sale to come, only past ones: declined, not "1900"
     b = yacht.ask("When will the Ena's new owner sail the yacht to Hobart?")
     assert not b.grounded, b.answer
+
+
+def test_why_is_declined_when_no_sentence_gives_a_cause(yacht):
+    a = yacht.ask("Why was the steam yacht Ena restored in 1986?")
+    assert not a.grounded and "cause" in a.notice, (a.answer, a.notice)
