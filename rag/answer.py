@@ -17,10 +17,13 @@ For a factoid (a person, a place, a date, a number ...; `rag/question.py`) a sen
 that kind the question doesn't (`rag/spans.py`), and wins by how well what the question asks stands
 beside that span: the nearest asking word, and how much of what it asks the span's clause says. The
 span is the short answer, offsets into the article. A count stands before what the question counts
-("59 times in Tests" for "In how many Tests ...?").
+("59 times in Tests" for "In how many Tests ...?"); a "which X" answer is a name called an X ("the Koshe
+landfill"); a date to come ("When will ...?") is one its clause gives as to come, and where no sentence
+gives one the article doesn't say yet.
 
 Other questions get the sentence of their own kind: "Why ...?" one that gives a cause (a cause that
-scores close to the best sentence leads it), "What did X say ...?" one that holds X's words, "Who is
+scores close to the best sentence leads it; none among the best: declined), "What did X say ...?" one
+that holds X's words, "Who is
 X?" one that says what X is ("Cooper, a 49-year-old forklift operator"), from passages that name X
 (none does: declined, rather than describing someone else).
 """

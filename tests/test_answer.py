@@ -298,7 +298,6 @@ def test_cited_sentences_never_start_inside_a_quotation(seed_index):
             assert (t.count("“") - t.count("”")) in (0, 1) and t.count('"') % 2 == 0 or "“" in t, t
 
 
-
 def test_a_decade_is_a_date_span():
     from rag.spans import novel_spans
 
@@ -806,36 +805,53 @@ Newswire beat profit forecasts for 2004, posting a 52% rise in profits for the y
 """
 
 
+DELEGATION = """North Korean delegation arrives in Kuala Lumpur
+
+A high-level delegation from North Korea, led by the former ambassador to the UN, arrived in the Malaysian capital on Tuesday to seek the return of the body. Ri Tong Il, the former North Korean deputy ambassador to the United Nations, is leading the group, which met officials on Wednesday. Al Jazeera's Mohammed Salim, reporting from Kuala Lumpur, said the talks would be difficult.
+"""
+
+
+YACHT = """Historic steam yacht to be auctioned
+
+The historic steam yacht Ena was designed in 1900 and built in Sydney a year later. The yacht, which was restored in 1986, will go under the hammer on May 19 at an auction in Sydney. Its owner said the sale had been planned for some time.
+"""
+
+
 @pytest.fixture(scope="module")
-def landfill(tmp_path_factory, embedder):
-    return _index_of(tmp_path_factory, embedder, "landfill", {"koshe.txt": LANDFILL, "results.txt": RESULTS})
+def round_seven(tmp_path_factory, embedder):
+    """One index of the articles of round 7's tests."""
+    return _index_of(tmp_path_factory, embedder, "round_seven", {"koshe.txt": LANDFILL, "results.txt": RESULTS,
+                                                                  "delegation.txt": DELEGATION, "ena.txt": YACHT})
 
 
-def test_how_much_profit_is_a_sum_of_money_not_its_rise_in_percent(landfill):
-    a = landfill.ask("How much profit did Newswire post for 2004?")
+def test_how_much_profit_is_a_sum_of_money_not_its_rise_in_percent(round_seven):
+    a = round_seven.ask("How much profit did Newswire post for 2004?")
     assert a.short_answer is not None and a.short_answer.text == "£198m", (a.answer, a.short_answer)
 
 
 @pytest.mark.parametrize("question", ["Which landfill collapsed, killing at least 46 people?",
                                       "At which landfill was the deadly rubbish slide?"])
-def test_which_landfill_is_answered_by_the_name_the_landfill_noun_is_given(landfill, question):
+def test_which_landfill_is_answered_by_the_name_the_landfill_noun_is_given(round_seven, question):
     # "Ethiopia" is a new place in the sentence closest to the question; "the Koshe landfill" is the
     # place called what the question asks for
-    a = landfill.ask(question)
+    a = round_seven.ask(question)
     assert a.short_answer is not None and a.short_answer.text == "Koshe", (a.answer, a.short_answer)
     assert a.answer.startswith("Saturday's collapse"), a.answer
 
 
-def test_which_noun_questions_of_round_seven_ask_for_their_noun():
-    """"Which X" questions whose noun was unknown, or whose phrase ran past a verb into a possessive."""
+# "Which X" questions whose noun was unknown, or whose phrase ran past a verb into a possessive
+@pytest.mark.parametrize("question,field,value", [
+    ("Which comedian made Britain's very first mobile phone call?", "kind", "person"),
+    ("Which British company designed Shanghai's Waibaidu Bridge?", "kind", "organisation"),
+    ("In which small New South Wales town was the man arrested?", "asks_for", "small new south wales town"),
+    ("Beneath which fortress did builders find the tunnels?", "kind", "place"),
+    ("Which NHS trust was ordered to pay the damages?", "kind", "organisation"),
+    ("What was the voter turnout in the city council election?", "kind", "amount"),
+])
+def test_which_noun_questions_of_round_seven_ask_for_their_noun(question, field, value):
     from rag.question import analyse
 
-    assert analyse("Which comedian made Britain's very first mobile phone call?").kind == "person"
-    assert analyse("Which British company designed Shanghai's Waibaidu Bridge?").kind == "organisation"
-    assert analyse("In which small New South Wales town was the man arrested?").asks_for == "small new south wales town"
-    assert analyse("Beneath which fortress did builders find the tunnels?").kind == "place"
-    assert analyse("Which NHS trust was ordered to pay the damages?").kind == "organisation"
-    assert analyse("What was the voter turnout in the city council election?").kind == "amount"
+    assert getattr(analyse(question), field) == value
 
 
 def test_what_a_sanction_is_over_is_its_cause():
@@ -860,42 +876,20 @@ def test_counts_durations_and_owned_names_of_round_seven():
     assert owned("Manhattan's Upper West Side", "In which part of Manhattan is it?") == len("Manhattan's ")
 
 
-DELEGATION = """North Korean delegation arrives in Kuala Lumpur
-
-A high-level delegation from North Korea, led by the former ambassador to the UN, arrived in the Malaysian capital on Tuesday to seek the return of the body. Ri Tong Il, the former North Korean deputy ambassador to the United Nations, is leading the group, which met officials on Wednesday. Al Jazeera's Mohammed Salim, reporting from Kuala Lumpur, said the talks would be difficult.
-"""
-
-
-@pytest.fixture(scope="module")
-def delegation(tmp_path_factory, embedder):
-    return _index_of(tmp_path_factory, embedder, "delegation", {"delegation.txt": DELEGATION})
-
-
-def test_a_role_the_next_sentence_gives_to_a_name_is_answered_by_the_name(delegation):
-    a = delegation.ask("Who led the high-level North Korean delegation that arrived in Kuala Lumpur?")
+def test_a_role_the_next_sentence_gives_to_a_name_is_answered_by_the_name(round_seven):
+    a = round_seven.ask("Who led the high-level North Korean delegation that arrived in Kuala Lumpur?")
     assert a.short_answer is not None and a.short_answer.text == "Ri Tong Il", (a.answer, a.short_answer)
     assert a.answer.startswith("Ri Tong Il") and a.short_answer.citation == 1, a.answer
 
 
-YACHT = """Historic steam yacht to be auctioned
-
-The historic steam yacht Ena was designed in 1900 and built in Sydney a year later. The yacht, which was restored in 1986, will go under the hammer on May 19 at an auction in Sydney. Its owner said the sale had been planned for some time.
-"""
-
-
-@pytest.fixture(scope="module")
-def yacht(tmp_path_factory, embedder):
-    return _index_of(tmp_path_factory, embedder, "yacht", {"ena.txt": YACHT})
-
-
-def test_a_date_to_come_is_one_the_article_gives_as_to_come(yacht):
-    a = yacht.ask("When is the steam yacht Ena due to go under the hammer?")
+def test_a_date_to_come_is_one_the_article_gives_as_to_come(round_seven):
+    a = round_seven.ask("When is the steam yacht Ena due to go under the hammer?")
     assert a.short_answer is not None and a.short_answer.text == "May 19", (a.answer, a.short_answer)
     # the article gives no date for a sale to come, only past ones: declined, not "1900"
-    b = yacht.ask("When will the Ena's new owner sail the yacht to Hobart?")
+    b = round_seven.ask("When will the Ena's new owner sail the yacht to Hobart?")
     assert not b.grounded, b.answer
 
 
-def test_why_is_declined_when_no_sentence_gives_a_cause(yacht):
-    a = yacht.ask("Why was the steam yacht Ena restored in 1986?")
+def test_why_is_declined_when_no_sentence_gives_a_cause(round_seven):
+    a = round_seven.ask("Why was the steam yacht Ena restored in 1986?")
     assert not a.grounded and "cause" in a.notice, (a.answer, a.notice)
