@@ -231,7 +231,7 @@ _MORE_ORG = (r"band|label|magazine|publication|newspaper|publisher|studio|colleg
              r"refinery|supplier|exchange|developer|lender|insurer|brand|chain|automaker|carmaker|bank|fund|watchdog|"
              r"regulator|ngo|think-tank|thinktank|consortium|syndicate|subsidiary|division|outfit|squad|supermarket|"
              r"authority|commission|tribunal|panel|board|bureau|website|tabloid|broadsheet|trust|unit|brigade|regiment|"
-             r"battalion|foundation|society|cooperative|co-op|utility|brokerage|bookmaker")
+             r"battalion|foundation|society|cooperative|co-op|utility|brokerage|bookmaker|weekly")
 
 
 # Nouns that ask for an amount, a count or measure, or a date: "What record price ...", "From what

@@ -421,6 +421,8 @@ def _names(text: str) -> list[tuple[int, int, str]]:
         if b <= a or _NOT_NAMES.match(bare) or (name.isupper() and " " in name):  # "READ MORE" is a caption
             continue
         words = bare.split()
+        if len(words) == 1 and re.fullmatch(r"[A-Z][\w.]*-[a-z]+", bare):
+            continue  # "China-friendly", "Kremlin-backed", "Paris-based": an adjective
         if all(w in _DEMONYMS for w in words) or words[0][:1].islower():
             continue  # "American Indian tribes", "Native American": an adjective; "of State": a title's tail
         if len(words) > 1 and noun_kind(words[-1]) == "person" and not _TITLE_WORDS.search(name):

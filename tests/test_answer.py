@@ -817,11 +817,56 @@ The historic steam yacht Ena was designed in 1900 and built in Sydney a year lat
 """
 
 
+TRAVEL_BAN = """Government hands over names of those held under the travel ban
+
+An attorney with the American Civil Liberties Union said on Tuesday that the government had provided the organization with 746 names of people held or processed under the travel ban. A judge had ordered the list after a week of hearings.
+"""
+
+LAWSUITS = """Rights group files more lawsuits
+
+The ACLU said it had filed 12 lawsuits against the travel ban in federal courts, and would file more.
+"""
+
+RAID = """Dozens of fighters killed in raid on militant base
+
+At least 57 fighters were killed after African Union and Somali forces attacked the group's base outside the town, the peacekeeping mission said. A separate statement said an unknown number of fighters were injured.
+"""
+
+CARMAKER = """Carmaker's European arm in talks
+
+The carmaker's European arm, which lost money again last year, is 14% owned by the French government. The carmaker reported a loss of $257m on its European business.
+"""
+
+
 @pytest.fixture(scope="module")
 def round_seven(tmp_path_factory, embedder):
     """One index of the articles of round 7's tests."""
-    return _index_of(tmp_path_factory, embedder, "round_seven", {"koshe.txt": LANDFILL, "results.txt": RESULTS,
-                                                                  "delegation.txt": DELEGATION, "ena.txt": YACHT})
+    return _index_of(tmp_path_factory, embedder, "round_seven", {
+        "koshe.txt": LANDFILL, "results.txt": RESULTS, "delegation.txt": DELEGATION, "ena.txt": YACHT,
+        "travel_ban.txt": TRAVEL_BAN, "lawsuits.txt": LAWSUITS, "raid.txt": RAID,
+        "carmaker.txt": CARMAKER})
+
+
+def test_an_acronym_the_article_spells_out_names_it(round_seven):
+    a = round_seven.ask("How many names of people held under the travel ban did the government hand over to the ACLU?")
+    assert a.short_answer is not None and a.short_answer.text == "746", (a.answer, a.short_answer, a.notice)
+
+
+def test_a_count_beside_what_is_asked_is_not_withheld_by_another_clause(round_seven):
+    a = round_seven.ask("How many fighters were killed in the attack on the group's base?")
+    assert a.short_answer is not None and a.short_answer.text == "57", (a.answer, a.short_answer, a.notice)
+
+
+def test_how_much_did_it_lose_is_a_sum_of_money(round_seven):
+    a = round_seven.ask("How much did the carmaker's European arm lose last year?")
+    assert a.short_answer is not None and a.short_answer.text == "$257m", (a.answer, a.short_answer, a.notice)
+
+
+def test_an_adjective_of_a_name_is_no_name():
+    from rag.spans import typed_spans
+
+    t = "Prosecutors indicted the island's China-friendly former president, Ma Ying-jeou, on Tuesday."
+    assert [t[a:b] for a, b in typed_spans(t, "person")] == ["Ma Ying-jeou"]
 
 
 def test_how_much_profit_is_a_sum_of_money_not_its_rise_in_percent(round_seven):
