@@ -709,6 +709,15 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
                            or (reported and reported[i]))), None)
             if found is not None:
                 chosen = [[found]] + chosen[: settings.max_answer_sentences - 1]
+        if asked.kind == "quote" and chosen and not marked[chosen[0][0]] and reported[chosen[0][0]]:
+            # "Mutko said the fans demonstrated their ability to respond with humor" reports the words; the
+            # speaker's own ("'It was a creative move. Well done,' Mutko said"), from the lead's article
+            # among the best, lead it
+            doc = sents[chosen[0][0]].passage.doc_id
+            quoting = next((i for i in order[:MARKED_REACH] if sents[i].passage.doc_id == doc and marked[i]
+                            and (not said_by or said_by[i])), None)
+            if quoting is not None:
+                chosen = [[quoting]] + [g for g in chosen if quoting not in g][: settings.max_answer_sentences - 1]
         if asked.kind == "reason" and chosen and (not marked[chosen[0][0]] or weak[chosen[0][0]]):
             # a cause that scores close to the best sentence leads: the best only restates the event
             at = next((g for g, group in enumerate(chosen) if marked[group[0]] and not weak[group[0]]),

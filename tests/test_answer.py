@@ -838,13 +838,19 @@ The carmaker's European arm, which lost money again last year, is 14% owned by t
 """
 
 
+BANNER = """Fans' banner mocks a documentary
+
+Commenting on the fans' banner, the sports minister, Vitaly Petrov, said the fans had shown they could respond to the documentary's criticism with humour. "The guys answered the whole affair in their own style, with a joke. It was a creative move," Petrov said on Sunday. The banner was unfurled during Saturday's match in Moscow.
+"""
+
+
 @pytest.fixture(scope="module")
 def round_seven(tmp_path_factory, embedder):
     """One index of the articles of round 7's tests."""
     return _index_of(tmp_path_factory, embedder, "round_seven", {
         "koshe.txt": LANDFILL, "results.txt": RESULTS, "delegation.txt": DELEGATION, "ena.txt": YACHT,
         "travel_ban.txt": TRAVEL_BAN, "lawsuits.txt": LAWSUITS, "raid.txt": RAID,
-        "carmaker.txt": CARMAKER})
+        "carmaker.txt": CARMAKER, "banner.txt": BANNER})
 
 
 def test_an_acronym_the_article_spells_out_names_it(round_seven):
@@ -938,3 +944,8 @@ def test_a_date_to_come_is_one_the_article_gives_as_to_come(round_seven):
 def test_why_is_declined_when_no_sentence_gives_a_cause(round_seven):
     a = round_seven.ask("Why was the steam yacht Ena restored in 1986?")
     assert not a.grounded and "cause" in a.notice, (a.answer, a.notice)
+
+
+def test_what_someone_said_leads_with_their_own_words_not_a_report_of_them(round_seven):
+    a = round_seven.ask("What did Vitaly Petrov say about the fans' banner?")
+    assert a.grounded and a.answer.startswith('"The guys answered'), a.answer
