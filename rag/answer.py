@@ -145,6 +145,11 @@ _CAUSE = re.compile(r"(?i)\b(?:because|due to|owing to|as a result|result of|in 
                     r"after|amid|following|for fear|fearing|aimed at|designed to|intended to|in a bid|so as to|on the grounds|"
                     r"given that|out of (?:fear|concern|respect)|as a sign of|thanks to|in light of|in the wake of|"
                     r"over concerns?|in (?:the )?hopes?|hoping to|hit by|hurt by|"
+                    # what a sanction or a reward is for ("released from prison for exemplary behavior",
+                    # "was jailed for fraud", "fined for speeding")
+                    r"(?:jailed|imprisoned|sentenced|convicted|fined|arrested|charged|sacked|fired|suspended|banned|"
+                    r"released|freed|pardoned|praised|honou?red|critici[sz]ed|punished|expelled|disciplined|"
+                    r"rewarded|thanked)(?:\s+[\w'’-]+){0,4}?\s+for|"
                     # what an event set off ("delayed its report again, sending its shares down")
                     r", (?:sending|prompting|forcing|causing)|"
                     # what a sanction or a dispute is over ("denied entry over his actions", "sacked over remarks")

@@ -909,6 +909,8 @@ def test_what_a_sanction_is_over_is_its_cause():
     from rag.answer import _CAUSE
 
     assert _CAUSE.search("He was denied entry into Israel late on Sunday over his support for boycotts.")
+    assert _CAUSE.search("In November 2007, he was released from prison for exemplary behavior.")  # a reward's reason
+    assert not _CAUSE.search("He was released from prison in November 2007.")
     assert not _CAUSE.search("The storm passed over the city on Sunday.")
 
 
