@@ -707,19 +707,17 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             # none of them gives a cause (or the speaker's words): the best one the lead's article gives
             # among the runners-up ("Hashemian will not travel ..." -> "The German club said the player had
             # pulled out because of a back injury"), the article's own words for the event being in the lead
-            doc = sents[chosen[0][0]].passage.doc_id
             # (a quotation only by the speaker asked about: "What did Lavrov tell Pompeo?" takes no one else's)
-            found = next((i for i in order[:MARKED_REACH] if sents[i].passage.doc_id == doc and
-                          ((marked[i] and not (weak and weak[i]) and (not said_by or said_by[i]))
-                           or (reported and reported[i]))), None)
+            found = next((i for i in _of_lead_article(chosen, order, sents) if
+                          (marked[i] and not (weak and weak[i]) and (not said_by or said_by[i]))
+                          or (reported and reported[i])), None)
             if found is not None:
                 chosen = [[found]] + chosen[: settings.max_answer_sentences - 1]
         if asked.kind == "quote" and chosen and not marked[chosen[0][0]] and reported[chosen[0][0]]:
             # "Mutko said the fans demonstrated their ability to respond with humor" reports the words; the
             # speaker's own ("'It was a creative move. Well done,' Mutko said"), from the lead's article
             # among the best, lead it
-            doc = sents[chosen[0][0]].passage.doc_id
-            quoting = next((i for i in order[:MARKED_REACH] if sents[i].passage.doc_id == doc and marked[i]
+            quoting = next((i for i in _of_lead_article(chosen, order, sents) if marked[i]
                             and (not said_by or said_by[i])), None)
             if quoting is not None:
                 chosen = [[quoting]] + [g for g in chosen if quoting not in g][: settings.max_answer_sentences - 1]
@@ -746,7 +744,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             # (a chosen sentence, or one of the lead's article among the best MARKED_REACH)
             lead = sents[chosen[0][0]]
             roles = {_LEMMA.get(t, t) for a, b in typed[chosen[0][0]] for t in terms(lead.text[a:b].split()[-1])}
-            near = [g[0] for g in chosen[1:]] + [j for j in order[:MARKED_REACH] if sents[j].passage.doc_id == lead.passage.doc_id]
+            near = [g[0] for g in chosen[1:]] + _of_lead_article(chosen, order, sents)
             found = next((j for j in near for sp in typed[j]
                           if not is_role(sents[j].text[sp[0]:sp[1]]) and _roles_of(sents[j].text, sp) & roles), None)
             if found is not None:
@@ -807,7 +805,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             return Answer(question, NOT_FOUND, "extractive", False,
                           f"The closest article doesn't say: it never mentions {said}.", passages=tuple(passages),
                           evidence=evidence)
-        withheld = next((m for j in order[:MARKED_REACH] if sents[j].passage.doc_id == sents[i].passage.doc_id
+        withheld = next((m for j in _of_lead_article([[i]], order, sents)
                          for m in [_withheld(sents[j].text, asks, asked.kind, wanted)] if m), None)
         if withheld is not None and support < WITHHELD_SUPPORT:
             # "Norwich have signed Graham Stuart ... for an undisclosed fee", "sold for $1.2million to an
@@ -873,6 +871,13 @@ def _choice(question: str, pair: tuple[str, ...], sents: list[Sentence], vecs: n
     win = 0 if float(score[best[0]]) >= float(score[best[1]]) else 1
     why = "Chosen by which of the two the articles describe closest to the question; both are quoted."
     return [best[win], best[1 - win]], _name_span(sents[best[win]], pair[win], keys[win]), why
+
+
+def _of_lead_article(chosen: list[list[int]], order: list[int], sents: list[Sentence]) -> list[int]:
+    """The sentences, best first, among the MARKED_REACH best that are of the article of the answer's first
+    (`chosen[0][0]`): where a cause, the speaker's own words or a name is looked for when the chosen lack it."""
+    doc = sents[chosen[0][0]].passage.doc_id
+    return [i for i in order[:MARKED_REACH] if sents[i].passage.doc_id == doc]
 
 
 def _first_year(sents: list[Sentence], among: list[int], key: str) -> tuple[int, int] | None:

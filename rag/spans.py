@@ -157,6 +157,11 @@ _COUNTRY = _alternation(_COUNTRIES)
 _US_STATE = _alternation(_US_STATES)
 _STATE_CITY = re.compile(rf"(?:{_US_STATES}|{_COUNTRIES}) City")  # "New York City", "Mexico City" (not "Leicester City")
 _COUNTY = re.compile(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*\s+County\b")
+def _country_or_state(name: str) -> bool:
+    """`name` is a country's or a US state's, whole."""
+    return _COUNTRY.fullmatch(name) is not None or _US_STATE.fullmatch(name) is not None
+
+
 _OWNED = re.compile(r"(.+?)['’]s\s+(?=[A-Z\d])")
 
 
@@ -170,7 +175,7 @@ def owned(name: str, known: str = "") -> int:
     (15, 12, 0)
     """
     m = _OWNED.match(name)
-    if m and (_COUNTRY.fullmatch(m.group(1)) or _US_STATE.fullmatch(m.group(1))
+    if m and (_country_or_state(m.group(1))
               or (known and re.search(rf"(?<!\w){re.escape(m.group(1))}(?!\w)", known))):
         return m.end()
     return 0
@@ -306,7 +311,7 @@ def place_spans(text: str, spans: list[tuple[int, int]], place: str) -> list[tup
         # a city, or a building or site in one ("Which hospital ...?"): no country or state answers
         bare = [re.sub(r"['’]s?$", "", text[a:b]) for a, b in spans]  # "Germany's"
         return [(a, b) for (a, b), n in zip(spans, bare) if n in _ALSO_CITIES
-                or not (_COUNTRY.fullmatch(n) or _US_STATE.fullmatch(n))]
+                or not _country_or_state(n)]
     return spans
 
 
@@ -449,8 +454,8 @@ def _names(text: str) -> list[tuple[int, int, str]]:
         if _ORG_WORDS.search(name) or (name.isupper() and len(name) >= 2) or (
                 _ACRONYM_IN.search(name) and not _TITLE_WORDS.search(name)):
             out.append((a, b, "organisation"))
-        elif (_PLACE_WORDS.search(name) and not _TITLE_WORDS.search(name)) or _COUNTRY.fullmatch(name) \
-                or _US_STATE.fullmatch(name) or _STATE_CITY.fullmatch(name):  # "Missouri River", "Lake Oahe",
+        elif (_PLACE_WORDS.search(name) and not _TITLE_WORDS.search(name)) or _country_or_state(name) \
+                or _STATE_CITY.fullmatch(name):  # "Missouri River", "Lake Oahe",
             # "North Dakota oil" (not "Iran's"), "New York City"
             out.append((a, b, "place"))
         elif told is not None and not _TITLE_WORDS.search(name):
