@@ -1357,13 +1357,14 @@ _GENERIC = frozenset(terms("final first last latest new current total overall of
 def _asked_share(weights: dict[str, float], doc_id: str, store: Store, question: str,
                  held: dict[str, set[str]]) -> tuple[float, list[str]]:
     """The share of the weight of what the question asks beyond its names (`weights`, by IDF) that the
-    article `doc_id` speaks of, and the question's own words for the terms it never mentions."""
+    article `doc_id` speaks of, and the question's own words for the terms it never mentions, rarest first."""
     weights = {t: w for t, w in weights.items() if t not in _GENERIC}
     total = sum(weights.values())
     if total <= 0:
         return 1.0, []
     said = {_LEMMA.get(t, t) for t in _article_terms(doc_id, store, held)}
-    lacking = [t for t in weights if not _mentions(said, t)]
+    # the rarest first (the most telling, and the same order in every process: `weights` comes from a set)
+    lacking = sorted((t for t in weights if not _mentions(said, t)), key=lambda t: (-weights[t], t))
     words = {_LEMMA.get(t, t): w for w in re.findall(r"[\w’'-]+", question) for t in terms(w)}
     return 1 - sum(weights[t] for t in lacking) / total, [words.get(t, t) for t in lacking]
 
