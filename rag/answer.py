@@ -597,6 +597,10 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
                 typed[i], counts[i] = beside, 1.0
         if counts.any():  # ... and where some sentence has one, another's count of something else is none
             typed = [spans if c else [] for spans, c in zip(typed, counts)]
+        elif OTHER_COUNTS:  # ... and where none has, a count of some other thing is none either ("500 rockets"
+            # for "how many troops"), while a count that names no thing may be one ("12 were killed")
+            typed = [[sp for sp in spans if not _counts_other(s.text, sp, asked.counted)]
+                     for s, spans in zip(sents, typed)]
     if asked.kind == "person" and side != "after":
         # "He gave Cooper his pardon": its "He" is the new person the sentence before names (`_antecedent`),
         # so it may answer as that name would; the answer then leads with that sentence, naming him.
@@ -1329,6 +1333,51 @@ def _beside(text: str, span: tuple[int, int], noun: str, *, after: bool = False)
         if words <= MEASURE_GAP or (not after and hi == span[0] and words <= REPORTED_GAP and _REPORTED.search(between)):
             return True
     return False
+
+
+OTHER_COUNTS = True
+# Nouns that count people: "how many soldiers" is answered by "300 troops" or "40 people"
+_PEOPLE = frozenset(terms("people persons individuals men women children adults residents citizens civilians "
+                          "soldiers troops personnel fighters militants rebels workers employees staff members "
+                          "passengers crew victims casualties dead patients students migrants refugees pilgrims "
+                          "protesters demonstrators officers police policemen journalists players fans voters "
+                          "tourists visitors delegates survivors hostages prisoners inmates detainees suspects"))
+_IRREGULAR_PLURALS = frozenset("children people men women police staff crew personnel cattle sheep fish deer feet".split())
+_NOUN_AFTER_COUNT = re.compile(r"[\s-]*((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)")
+
+
+def _counts_other(text: str, span: tuple[int, int], counted: str) -> bool:
+    """The number `span` of `text` counts something other than `counted`: the words right after it
+    (up to three, before a word that ends a noun phrase) end in a plural noun none of which is `counted`
+    or, for people, another word for people ("five railway managers" for "how many passengers").
+
+    >>> _counts_other("About 500 rockets will be launched", (6, 9), "troops")
+    True
+    >>> _counts_other("300 troops and 40 people were there", (0, 3), "soldiers"), _counts_other("12 were killed", (0, 2), "people")
+    (False, False)
+    """
+    m = _NOUN_AFTER_COUNT.match(text, span[1])
+    if not m:
+        return False
+    words: list[str] = []
+    for w in m.group(1).split():
+        if _NP_WORD_END.match(w):
+            break
+        words.append(w)
+    if not words or not (re.fullmatch(r"[a-z][\w-]*[^s]s", words[-1]) or words[-1] in _IRREGULAR_PLURALS):
+        return False  # no plural noun: a count that names no thing, or one in the singular
+    want = set(terms(counted))
+    if not want:
+        return False
+    if want & _PEOPLE:
+        want |= _PEOPLE
+    # ... a compound counts as its last part ("5 billion webpages" for "how many web pages")
+    glued = counted.lower().rstrip("s")
+    return not (want & set(terms(" ".join(words))) or any(w.rstrip("s").endswith(glued) for w in words))
+
+
+_NP_WORD_END = re.compile(r"(?:of|in|on|at|from|to|for|with|by|and|or|but|who|that|which|were|was|are|is|have|has|had|"
+                          r"will|would|could|can|may|might|should|more|less|than|as|each|a|an|the|per)$")
 
 
 REPORTED_GAP = 12  # words at most between a figure's noun and the figure a verb of change reports

@@ -477,8 +477,9 @@ _FIGURES = re.compile(r"(?:profit|profits|revenue|revenues|sales|turnover|earnin
 
 
 # Words that end the counted noun's phrase: what follows is the question's verb ("how many people live").
+# (and "and", "or": the first of two things counted is the noun, "how many fraternities and sororities")
 _COUNT_STOP = frozenset("more other times live lives work works remain remains attend attends won lost took fled left "
-                        "went came saw made gave got get go die dies".split())
+                        "went came saw made gave got get go die dies and or".split())
 
 
 def speaker(question: str) -> str:
@@ -555,8 +556,8 @@ def counted(question: str) -> str:
     ('Tests', 'tanks')
     >>> counted("How many children died of flu?"), counted("How many people live there?")
     ('children', 'people')
-    >>> counted("How many were injured?"), counted("How old is he?")
-    ('', '')
+    >>> counted("How many were injured?"), counted("How old is he?"), counted("How many fraternities and sororities?")
+    ('', '', 'fraternities')
     """
     m = re.search(r"(?i)\bhow many\s+((?:[\w'-]+\s+){0,3})", question.rstrip(" ?!.") + " ")  # "... how many years?"
     if not m:

@@ -60,6 +60,7 @@ MONEY = re.compile(rf"[$€£¥₹]|\b(?:US|USD|EUR|GBP|RUB)\b|\b(?:{_CURRENCIES
 _NUMBER = re.compile(rf"\b\d{{1,3}}-\d{{1,3}}(?:,?\s\d{{1,2}}-\d{{1,2}})*\b(?!-)|\b\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?{_SCALE}|\b\d+(?:\.\d+)?{_SCALE}|"
                      rf"\b{_NUMBER_WORDS}\b", re.I)
 _YEAR = re.compile(r"^(?:1[89]|20)\d{2}$")
+_ORDINAL = re.compile(r"(?:st|nd|rd|th)\b", re.I)
 # "one" that stands for a thing named before ("those who owned one back in the 1980s", "one of the
 # first"), not a count of what follows
 _PRONOUN_ONE = re.compile(r"\s*(?:[,.;:!?)\"”’]|$|(?:of|back|in|on|at|to|that|who|which|whose|and|or|but|is|was|"
@@ -213,7 +214,8 @@ def typed_spans(text: str, kind: Kind, *, backend: SpanBackend = "rules") -> lis
         return [m.span() for m in _AMOUNT.finditer(text)]
     if kind == "number":
         spans = [m.span() for m in _NUMBER.finditer(text) if not _YEAR.match(m.group(0))
-                 and not (m.group(0).lower() == "one" and _PRONOUN_ONE.match(text, m.end()))]
+                 and not (m.group(0).lower() == "one" and _PRONOUN_ONE.match(text, m.end()))
+                 and not _ORDINAL.match(text, m.end())]  # "the 3rd Ward" counts no wards
         # a day, a year or a time of day is a date, not a count
         dates = typed_spans(text, "date") + [m.span() for m in _CLOCK.finditer(text)]
         return [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in dates)]

@@ -484,6 +484,22 @@ def test_a_count_is_the_number_beside_what_the_question_counts(captain):
     assert a.short_answer is not None and a.short_answer.text == "59", a.answer
 
 
+def test_a_count_of_some_other_thing_answers_no_how_many(captain):
+    """No sentence counts medals: "59 times", "1,204 points" and "two children" count other things, so
+    "how many medals" is declined; "how many children" is answered by the count beside them."""
+    a = captain.ask("How many medals did Marta Lind win?")
+    assert not a.grounded and a.short_answer is None, a.answer
+    b = captain.ask("How many children does Marta Lind have?")
+    assert b.grounded and b.short_answer is not None and b.short_answer.text == "two", b.answer
+
+
+def test_an_ordinal_is_no_count():
+    from rag.spans import typed_spans
+
+    t = "Wesley Bell won in the 3rd Ward; Ella Jones won the 1st Ward with 40 votes."
+    assert [t[a:b] for a, b in typed_spans(t, "number")] == ["40"]
+
+
 def test_a_quotation_run_on_from_a_flattened_paragraph_is_not_a_sentence_start():
     """Newspaper style leaves a quotation open at its paragraph's end and opens the next paragraph with
     a new quote mark; where the paragraphs were flattened into one line, the first quotation ends where
