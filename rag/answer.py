@@ -44,7 +44,7 @@ from .question import analyse, choice_order, measure_kind, noun_kind
 from .settings import Settings
 from .spans import MONEY, SpanBackend, is_role, names, novel_spans, owned, reporter, reporting, typed_spans
 from .store import Store
-from .terms import terms
+from .terms import STOPWORDS, terms
 from .types import Answer, Citation, Hits, Sentence, ShortAnswer
 
 NOT_FOUND = "The indexed articles don't answer this question."
@@ -581,6 +581,10 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             nxt = _named_next(i, sents, typed, starts) if someone else None
             if someone and nxt is not None:
                 typed[i], named_next[i] = [someone.span()], nxt
+    if asked.kind == "person" and PREMODIFIER:
+        # "the Black Metal band", "the Social Democratic-led leadership", "the United Nations' West Asia
+        # commission": a name that stands before the noun it qualifies is no one who did anything
+        typed = [[sp for sp in spans if not _qualifies(s.text, sp)] for s, spans in zip(sents, typed)]
     if asked.kind == "person" and not asked.subject:
         # "Who is the chief executive of BTCC?": a name an apposition gives only roles other than the one
         # asked for ("Feng Xin'an, a 43-year-old sales manager") is someone else; one with no apposed role,
@@ -875,6 +879,29 @@ def _choice(question: str, pair: tuple[str, ...], sents: list[Sentence], vecs: n
     win = 0 if float(score[best[0]]) >= float(score[best[1]]) else 1
     why = "Chosen by which of the two the articles describe closest to the question; both are quoted."
     return [best[win], best[1 - win]], _name_span(sents[best[win]], pair[win], keys[win]), why
+
+
+PREMODIFIER = True
+_NOT_A_NOUN = frozenset(set(STOPWORDS) | set(_IRREGULAR) | set(
+    "must may might shall can cannot could would should will himself herself itself themselves alone too then again "
+    "now also later first last once soon today yesterday tonight jr sr et de da di del van von der al bin ibn la le".split()))
+
+
+def _qualifies(text: str, span: tuple[int, int]) -> bool:
+    """The name `span` of `text` qualifies the lower-case noun right after it ("Black Metal band"): the
+    next word is no verb-like form (-ed, -s, -ing, -ly), no function word, adverb or name particle.
+
+    >>> t = "Wormreich is a Black Metal band; Paul Flynn said Mujahid al-Selalee died."
+    >>> _qualifies(t, (15, 26)), _qualifies(t, (33, 43)), _qualifies(t, (49, 56))
+    (True, False, False)
+    """
+    m = re.match(r"[\s-]*([a-z][a-z'’-]*)\b(?![.’']\w)", text[span[1]:])
+    if not m or text[span[1]:span[1] + 1] not in " -":
+        return False
+    w = m.group(1)
+    if w.endswith(("-", "'", "’")):  # a name's particle: "Mujahid al-Selalee", "Ahmed bin-Salman"
+        return False
+    return w not in _NOT_A_NOUN and not re.search(r"(?:ed|s|ing|ly|en)$", w)
 
 
 def _of_lead_article(chosen: list[list[int]], order: list[int], sents: list[Sentence]) -> list[int]:

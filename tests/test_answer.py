@@ -493,6 +493,21 @@ def test_a_count_of_some_other_thing_answers_no_how_many(captain):
     assert b.grounded and b.short_answer is not None and b.short_answer.text == "two", b.answer
 
 
+VAN = """Van carrying two metal bands crashes in Georgia
+
+A van carrying the bands Khaotika and Wormreich crashed off Interstate 85 in Georgia early on Sunday, killing two musicians, the state patrol said. Wormreich is listed as a Black Metal band with lyrical interests in the occult on a fan site. Khaotika is described as a Gothic Metal group. The van left the road near the Lavonia exit and overturned twice, the patrol said. The bands were on their way to a festival in Baltimore.
+"""
+
+
+def test_a_name_that_qualifies_a_noun_is_no_person(tmp_path_factory, embedder):
+    """"a Black Metal band", "a Gothic Metal group": names standing before the noun they qualify are no
+    one who drove; the article names no driver, so the question is declined (it was answered "Gothic
+    Metal")."""
+    idx = _index_of(tmp_path_factory, embedder, "van", {"van.txt": VAN})
+    a = idx.ask("Who was driving the van when it crashed off Interstate 85?")
+    assert not a.grounded and a.short_answer is None and "no person" in a.notice, a.answer
+
+
 def test_an_ordinal_is_no_count():
     from rag.spans import typed_spans
 
