@@ -1288,6 +1288,27 @@ def _answer_side(question: str) -> Literal["before", "after", ""]:
     return ""
 
 
+AGENT_NOUNS = True
+# ("leader" is a standing title, "North Korean leader Kim Jong-un", not who led one thing)
+_NOT_AGENTS = frozenset({"former", "other", "number", "order", "matter", "corner", "border", "water", "power", "paper",
+                         "leader"})
+
+
+def _agent_of(word: str, asked: set[str]) -> set[str]:
+    """The asked verbs (stems) whose doer `word` names: "driver" for "drive", "founder" for "found",
+    "buyer", "winner", "investor"; none for a word that only looks like one ("former" of "form").
+
+    >>> sorted(_agent_of("driver", {"drive", "van"})), sorted(_agent_of("Winners", {"win"})), _agent_of("former", {"form"})
+    (['drive'], ['win'], set())
+    """
+    low = word.lower()
+    if low.endswith("s"):
+        low = low[:-1]
+    if low in _NOT_AGENTS or not low.endswith(("er", "or")):
+        return set()
+    return {a for a in asked if len(a) >= 3 and low in (a + "r", a + "er", a + "or", a + a[-1] + "er")}
+
+
 def _closeness(text: str, span: tuple[int, int], anchors: set[str], side: str = "",
                weights: dict[str, float] | None = None) -> float:
     """1 / (1 + words between `span` and the nearest word of `anchors`), 0 when none is in `text`.
@@ -1307,6 +1328,7 @@ def _closeness(text: str, span: tuple[int, int], anchors: set[str], side: str = 
     top = max((weights or {}).values(), default=0.0)
     for m in words:
         met = {_LEMMA.get(t, t) for t in terms(m.group(0))} & anchors
+        doer = not met and AGENT_NOUNS and bool(met := _agent_of(m.group(0), anchors))
         if not met:
             continue
         # with `weights`, a word counts by its rarity against the rarest asked ("attorney" over "officer")
@@ -1321,7 +1343,7 @@ def _closeness(text: str, span: tuple[int, int], anchors: set[str], side: str = 
             # the span stands on the wrong side, unless it is a passive's agent ("was chaired by X"
             # answers "Who chaired ...?", "Founded in 1379 by X" answers "Who founded ...?")
             agent = m.end() <= span[0] and _AGENT.search(between) is not None
-            if side and (side == "after") != (m.end() <= span[0]) and not agent:
+            if side and (side == "after") != (m.end() <= span[0]) and not agent and not doer:
                 gap += CLAUSE_GAP
         best = max(best, rel / (1 + gap))
     return best
@@ -1463,6 +1485,8 @@ def _window_share(text: str, span: tuple[int, int], weights: dict[str, float]) -
     before = re.findall(r"\w+", text[lo:span[0]])[-WINDOW:]
     after = re.findall(r"\w+", text[span[1]:hi if hi >= 0 else len(text)])[:WINDOW]
     near = {_LEMMA.get(t, t) for w in before + after for t in terms(w)}
+    if AGENT_NOUNS:  # "the driver" says "driving"
+        near |= {t for w in before + after for t in _agent_of(w, set(weights))}
     return sum(v for t, v in weights.items() if t in near) / total
 
 

@@ -508,6 +508,16 @@ def test_a_name_that_qualifies_a_noun_is_no_person(tmp_path_factory, embedder):
     assert not a.grounded and a.short_answer is None and "no person" in a.notice, a.answer
 
 
+def test_a_doer_noun_says_what_its_verb_asks(tmp_path_factory, embedder):
+    """"The driver, Mark Ellison, ..." answers "Who was driving the van?" though it never writes "driving"
+    (it was answered with the crash sentence and no name)."""
+    named = VAN.replace("The bands were", "The driver, Mark Ellison, fell asleep at the wheel, police said. The bands were")
+    idx = _index_of(tmp_path_factory, embedder, "van-driver", {"van.txt": named})
+    a = idx.ask("Who was driving the van when it crashed off Interstate 85?")
+    assert a.grounded and a.short_answer is not None and a.short_answer.text == "Mark Ellison", a.answer
+    assert a.citations[0].text.startswith("The driver, Mark Ellison"), a.answer
+
+
 def test_an_ordinal_is_no_count():
     from rag.spans import typed_spans
 
