@@ -593,6 +593,11 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         if wanted - _ANY_ROLE:
             typed = [[sp for sp in spans if is_role(s.text[sp[0]:sp[1]]) or not _roles_after(s.text, sp)
                       or _roles_of(s.text, sp) & wanted] for s, spans in zip(sents, typed)]
+    if asked.kind in ("number", "amount"):
+        # "hundreds of volunteers", "several products" give no number: where a sentence gives one, they give way
+        exact = [[sp for sp in spans if not _VAGUE.fullmatch(s.text[sp[0]:sp[1]])] for s, spans in zip(sents, typed)]
+        if any(exact):
+            typed = exact
     counts = np.zeros(len(sents), dtype=np.float32)
     if asked.counted:  # "how many Tests": a count beside "Tests" is preferred, not required ("440 troops")
         for i, (s, spans) in enumerate(zip(sents, typed)):
@@ -1286,6 +1291,10 @@ def _answer_side(question: str) -> Literal["before", "after", ""]:
     if re.match(r"(?i)who (?!is\b|was\b|are\b|were\b|'s\b)\w+", q):
         return "before"
     return ""
+
+
+# Quantities that give no number ("hundreds of volunteers", "several products")
+_VAGUE = re.compile(r"(?i)(?:several|a few|few|dozens|hundreds|thousands|millions|billions|scores|many)")
 
 
 AGENT_NOUNS = True

@@ -518,6 +518,19 @@ def test_a_doer_noun_says_what_its_verb_asks(tmp_path_factory, embedder):
     assert a.citations[0].text.startswith("The driver, Mark Ellison"), a.answer
 
 
+WHALES = """Volunteers refloat stranded whales
+
+Hundreds of volunteers joined the effort to refloat pilot whales stranded at Farewell Spit on Friday, rangers said. The whales were kept wet with buckets and sheets until the tide turned. By Sunday the rangers' count showed that 512 volunteers had taken part over the weekend, and 100 whales swam free.
+"""
+
+
+def test_a_vague_quantity_gives_way_to_a_number(tmp_path_factory, embedder):
+    """"Hundreds of volunteers" is in the sentence most like the question; "512 volunteers" is the count."""
+    idx = _index_of(tmp_path_factory, embedder, "whales", {"whales.txt": WHALES})
+    a = idx.ask("How many volunteers joined the effort to refloat the whales?")
+    assert a.grounded and a.short_answer is not None and a.short_answer.text == "512", a.answer
+
+
 def test_an_ordinal_is_no_count():
     from rag.spans import typed_spans
 
