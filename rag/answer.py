@@ -585,6 +585,10 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         # "the Black Metal band", "the Social Democratic-led leadership", "the United Nations' West Asia
         # commission": a name that stands before the noun it qualifies is no one who did anything
         typed = [[sp for sp in spans if not _qualifies(s.text, sp)] for s, spans in zip(sents, typed)]
+    ages = set(re.findall(r"\b(\d{1,3})[\s-]year[\s-]old\b", question))
+    if asked.kind == "person" and ages:
+        # "the 50-year-old driver" is not "Stanley White, 24," nor "the 19-year-old Brandon White"
+        typed = [[sp for sp in spans if not (_ages_of(s.text, sp) - ages)] for s, spans in zip(sents, typed)]
     if asked.kind == "person" and not asked.subject:
         # "Who is the chief executive of BTCC?": a name an apposition gives only roles other than the one
         # asked for ("Feng Xin'an, a 43-year-old sales manager") is someone else; one with no apposed role,
@@ -1291,6 +1295,18 @@ def _answer_side(question: str) -> Literal["before", "after", ""]:
     if re.match(r"(?i)who (?!is\b|was\b|are\b|were\b|'s\b)\w+", q):
         return "before"
     return ""
+
+
+def _ages_of(text: str, span: tuple[int, int]) -> set[str]:
+    """The age `text` gives the person named at `span`: "Stanley White, 24," or "the 19-year-old Brandon White".
+
+    >>> t = "Driver Stanley White, 24, faces charges while 19-year-old backseat passenger Brandon White was held."
+    >>> _ages_of(t, (7, 20)), _ages_of(t, (77, 90)), _ages_of("Mr White said", (3, 8))
+    ({'24'}, {'19'}, set())
+    """
+    after = re.match(r",\s*(\d{1,3}),", text[span[1]:])
+    before = re.search(r"\b(\d{1,3})[\s-]year[\s-]old\s+(?:[\w’'-]+\s+){0,3}$", text[:span[0]])
+    return {m.group(1) for m in (after, before) if m}
 
 
 # Quantities that give no number ("hundreds of volunteers", "several products")

@@ -531,6 +531,21 @@ def test_a_vague_quantity_gives_way_to_a_number(tmp_path_factory, embedder):
     assert a.grounded and a.short_answer is not None and a.short_answer.text == "512", a.answer
 
 
+RAMMING = """Two charged after car rams house
+
+Two men have been charged after a car was driven into a house at Delaneys Creek on Saturday night, police said. Driver Stanley White, 24, faces charges of murder and conspiracy, while 19-year-old passenger Brandon White was arrested for conspiracy. A woman inside the house died at the scene.
+"""
+
+
+def test_a_person_of_another_age_is_someone_else(tmp_path_factory, embedder):
+    """The question's "50-year-old driver" is not "Stanley White, 24," (it was answered with him)."""
+    idx = _index_of(tmp_path_factory, embedder, "ramming", {"ramming.txt": RAMMING})
+    a = idx.ask("What is the name of the 50-year-old driver charged with murder after ramming a house at Delaneys Creek?")
+    assert not a.grounded and a.short_answer is None, a.answer
+    b = idx.ask("What is the name of the 24-year-old driver charged with murder after ramming a house at Delaneys Creek?")
+    assert b.grounded and b.short_answer is not None and b.short_answer.text == "Stanley White", b.answer
+
+
 def test_an_ordinal_is_no_count():
     from rag.spans import typed_spans
 
