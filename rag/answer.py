@@ -602,6 +602,12 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         exact = [[sp for sp in spans if not _VAGUE.fullmatch(s.text[sp[0]:sp[1]])] for s, spans in zip(sents, typed)]
         if any(exact):
             typed = exact
+    if head & _FACILITIES:
+        # "In which cemetery ...?", "To which hospital ...?": a facility's name says what it is ("Heathrow
+        # Airport", "the Troitse-Lykovo cemetery"), or its sentence speaks of one ("the MCI Cedar Junction
+        # prison in Walpole"); a city named where no sentence does ("landed in Moscow") is no answer
+        typed = [spans if head & {_LEMMA.get(t, t) for t in terms(s.text)} else
+                 [sp for sp in spans if _of_class(s.text, sp, head, wanted)] for s, spans in zip(sents, typed)]
     counts = np.zeros(len(sents), dtype=np.float32)
     if asked.counted:  # "how many Tests": a count beside "Tests" is preferred, not required ("440 troops")
         for i, (s, spans) in enumerate(zip(sents, typed)):
@@ -1307,6 +1313,10 @@ def _ages_of(text: str, span: tuple[int, int]) -> set[str]:
     after = re.match(r",\s*(\d{1,3}),", text[span[1]:])
     before = re.search(r"\b(\d{1,3})[\s-]year[\s-]old\s+(?:[\w’'-]+\s+){0,3}$", text[:span[0]])
     return {m.group(1) for m in (after, before) if m}
+
+
+# Places and bodies whose names carry their class noun (as terms)
+_FACILITIES = frozenset(terms("airport hospital cemetery prison jail stadium cathedral mosque embassy consulate"))
 
 
 # Quantities that give no number ("hundreds of volunteers", "several products")

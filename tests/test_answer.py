@@ -546,6 +546,24 @@ def test_a_person_of_another_age_is_someone_else(tmp_path_factory, embedder):
     assert b.grounded and b.short_answer is not None and b.short_answer.text == "Stanley White", b.answer
 
 
+FUNERAL = """Envoy's body flown home
+
+A plane carrying the body of Russia's ambassador to the UN, Vitaly Markin, landed in Moscow on Thursday, the foreign ministry said. Markin died suddenly in New York on Monday, a day before his 65th birthday. Mourners laid flowers outside the Russian mission in Manhattan.
+"""
+
+
+def test_which_cemetery_is_no_city(tmp_path_factory, embedder):
+    """A cemetery, a hospital or an airport is named as one ("the Troyekurovskoye cemetery"); Moscow, where
+    the plane landed, is no cemetery: with no sentence on one, the question is declined."""
+    idx = _index_of(tmp_path_factory, embedder, "funeral", {"markin.txt": FUNERAL})
+    a = idx.ask("In which cemetery was ambassador Vitaly Markin buried?")
+    assert not a.grounded and a.short_answer is None, a.answer
+    buried = FUNERAL + "Markin was buried on Saturday at the Troyekurovskoye cemetery in Moscow.\n"
+    idx = _index_of(tmp_path_factory, embedder, "funeral-buried", {"markin.txt": buried})
+    b = idx.ask("In which cemetery was ambassador Vitaly Markin buried?")
+    assert b.grounded and b.short_answer is not None and b.short_answer.text == "Troyekurovskoye", b.answer
+
+
 def test_an_ordinal_is_no_count():
     from rag.spans import typed_spans
 
