@@ -581,7 +581,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
             nxt = _named_next(i, sents, typed, starts) if someone else None
             if someone and nxt is not None:
                 typed[i], named_next[i] = [someone.span()], nxt
-    if asked.kind == "person" and PREMODIFIER:
+    if asked.kind == "person":
         # "the Black Metal band", "the Social Democratic-led leadership", "the United Nations' West Asia
         # commission": a name that stands before the noun it qualifies is no one who did anything
         typed = [[sp for sp in spans if not _qualifies(s.text, sp)] for s, spans in zip(sents, typed)]
@@ -616,7 +616,7 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
                 typed[i], counts[i] = beside, 1.0
         if counts.any():  # ... and where some sentence has one, another's count of something else is none
             typed = [spans if c else [] for spans, c in zip(typed, counts)]
-        elif OTHER_COUNTS:  # ... and where none has, a count of some other thing is none either ("500 rockets"
+        else:  # ... and where none has, a count of some other thing is none either ("500 rockets"
             # for "how many troops"), while a count that names no thing may be one ("12 were killed")
             typed = [[sp for sp in spans if not _counts_other(s.text, sp, asked.counted)]
                      for s, spans in zip(sents, typed)]
@@ -896,7 +896,6 @@ def _choice(question: str, pair: tuple[str, ...], sents: list[Sentence], vecs: n
     return [best[win], best[1 - win]], _name_span(sents[best[win]], pair[win], keys[win]), why
 
 
-PREMODIFIER = True
 _NOT_A_NOUN = frozenset(set(STOPWORDS) | set(_IRREGULAR) | set(
     "must may might shall can cannot could would should will himself herself itself themselves alone too then again "
     "now also later first last once soon today yesterday tonight jr sr et de da di del van von der al bin ibn la le".split()))
@@ -1323,7 +1322,6 @@ _FACILITIES = frozenset(terms("airport hospital cemetery prison jail stadium cat
 _VAGUE = re.compile(r"(?i)(?:several|a few|few|dozens|hundreds|thousands|millions|billions|scores|many)")
 
 
-AGENT_NOUNS = True
 # ("leader" is a standing title, "North Korean leader Kim Jong-un", not who led one thing)
 _NOT_AGENTS = frozenset({"former", "other", "number", "order", "matter", "corner", "border", "water", "power", "paper",
                          "leader"})
@@ -1363,7 +1361,7 @@ def _closeness(text: str, span: tuple[int, int], anchors: set[str], side: str = 
     top = max((weights or {}).values(), default=0.0)
     for m in words:
         met = {_LEMMA.get(t, t) for t in terms(m.group(0))} & anchors
-        doer = not met and AGENT_NOUNS and bool(met := _agent_of(m.group(0), anchors))
+        doer = not met and bool(met := _agent_of(m.group(0), anchors))  # "the driver" of "Who was driving?"
         if not met:
             continue
         # with `weights`, a word counts by its rarity against the rarest asked ("attorney" over "officer")
@@ -1419,7 +1417,6 @@ def _beside(text: str, span: tuple[int, int], noun: str, *, after: bool = False)
     return False
 
 
-OTHER_COUNTS = True
 # Nouns that count people: "how many soldiers" is answered by "300 troops" or "40 people"
 _PEOPLE = frozenset(terms("people persons individuals men women children adults residents citizens civilians "
                           "soldiers troops personnel fighters militants rebels workers employees staff members "
@@ -1520,8 +1517,7 @@ def _window_share(text: str, span: tuple[int, int], weights: dict[str, float]) -
     before = re.findall(r"\w+", text[lo:span[0]])[-WINDOW:]
     after = re.findall(r"\w+", text[span[1]:hi if hi >= 0 else len(text)])[:WINDOW]
     near = {_LEMMA.get(t, t) for w in before + after for t in terms(w)}
-    if AGENT_NOUNS:  # "the driver" says "driving"
-        near |= {t for w in before + after for t in _agent_of(w, set(weights))}
+    near |= {t for w in before + after for t in _agent_of(w, set(weights))}  # "the driver" says "driving"
     return sum(v for t, v in weights.items() if t in near) / total
 
 
