@@ -597,11 +597,6 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
         if wanted - _ANY_ROLE:
             typed = [[sp for sp in spans if is_role(s.text[sp[0]:sp[1]]) or not _roles_after(s.text, sp)
                       or _roles_of(s.text, sp) & wanted] for s, spans in zip(sents, typed)]
-    if asked.kind in ("number", "amount"):
-        # "hundreds of volunteers", "several products" give no number: where a sentence gives one, they give way
-        exact = [[sp for sp in spans if not _VAGUE.fullmatch(s.text[sp[0]:sp[1]])] for s, spans in zip(sents, typed)]
-        if any(exact):
-            typed = exact
     if head & _FACILITIES:
         # "In which cemetery ...?", "To which hospital ...?": a facility's name says what it is ("Heathrow
         # Airport", "the Troitse-Lykovo cemetery"), or its sentence speaks of one ("the MCI Cedar Junction
@@ -616,6 +611,11 @@ def extractive_answer(question: str, hits: Hits, store: Store, embedder: Embedde
                 typed[i], counts[i] = beside, 1.0
         if counts.any():  # ... and where some sentence has one, another's count of something else is none
             typed = [spans if c else [] for spans, c in zip(typed, counts)]
+            # "hundreds of volunteers" gives no number: where another sentence counts them ("512 volunteers"),
+            # it gives way
+            exact = [[sp for sp in spans if not _VAGUE.fullmatch(s.text[sp[0]:sp[1]])] for s, spans in zip(sents, typed)]
+            if any(exact):
+                typed, counts = exact, counts * np.array([bool(e) for e in exact], dtype=np.float32)
         else:  # ... and where none has, a count of some other thing is none either ("500 rockets"
             # for "how many troops"), while a count that names no thing may be one ("12 were killed")
             typed = [[sp for sp in spans if not _counts_other(s.text, sp, asked.counted)]
