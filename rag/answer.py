@@ -1517,7 +1517,8 @@ def _window_share(text: str, span: tuple[int, int], weights: dict[str, float]) -
     before = re.findall(r"\w+", text[lo:span[0]])[-WINDOW:]
     after = re.findall(r"\w+", text[span[1]:hi if hi >= 0 else len(text)])[:WINDOW]
     near = {_LEMMA.get(t, t) for w in before + after for t in terms(w)}
-    near |= {t for w in before + after for t in _agent_of(w, set(weights))}  # "the driver" says "driving"
+    asked = set(weights)
+    near |= {t for w in before + after for t in _agent_of(w, asked)}  # "the driver" says "driving"
     return sum(v for t, v in weights.items() if t in near) / total
 
 
