@@ -158,6 +158,8 @@ _COUNTRY = _alternation(_COUNTRIES)
 _US_STATE = _alternation(_US_STATES)
 _STATE_CITY = re.compile(rf"(?:{_US_STATES}|{_COUNTRIES}) City")  # "New York City", "Mexico City" (not "Leicester City")
 _COUNTY = re.compile(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*\s+County\b")
+
+
 def _country_or_state(name: str) -> bool:
     """`name` is a country's or a US state's, whole."""
     return _COUNTRY.fullmatch(name) is not None or _US_STATE.fullmatch(name) is not None
